@@ -1,0 +1,27 @@
+"""A one-line name for each check, in the learner's words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labtui.scenario.model import AnswerCheck, CommandCheck, ContainerCheck, ExecCheck, FileCheck
+
+
+def label(check: Any) -> str:
+    if getattr(check, "description", None):
+        return str(check.description)
+    if isinstance(check, CommandCheck):
+        return f"`{' '.join(check.command)}` succeeds"
+    if isinstance(check, ExecCheck):
+        return f"`{' '.join(check.command)}` in {check.container}"
+    if isinstance(check, ContainerCheck):
+        if check.absent:
+            return f"container {check.name} is gone"
+        if check.field:
+            return f"container {check.name}: {check.field}"
+        return f"container {check.name} is {'running' if check.running else 'present'}"
+    if isinstance(check, FileCheck):
+        return f"file {check.path}" + (f": {check.yaml_path}" if check.yaml_path else "")
+    if isinstance(check, AnswerCheck):
+        return "your answer"
+    return str(getattr(check, "kind", "check"))

@@ -1,0 +1,347 @@
+"""The ``labtui`` command. With no verb it opens the TUI (imported lazily).
+
+Exit codes (stable; scripts depend on them): 0 success / all passed,
+1 checks failed or invalid input, 2 usage error, 3 environment unavailable.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from labtui import __version__
+from labtui.errors import EnvironmentUnavailable, LabError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Obj:
+    def __init__(self, scenarios: tuple[str, ...], learner: str | None) -> None:
+        self.scenario_dirs = scenarios
+        self.learner = learner
+
+    @functools.cached_property
+    def catalog(self) -> Any:
+        from labtui.scenario.catalog import Catalog
+
+        return Catalog.discover(self.scenario_dirs)
+
+    @functools.cached_property
+    def store(self) -> Any:
+        from labtui.state.progress import ProgressStore
+
+        return ProgressStore(self.learner)
+
+    def session(self, scenario_id: str) -> Any:
+        from labtui.engine.session import Session
+        from labtui.errors import InvalidInput
+        from labtui.scenario.catalog import UnknownScenario
+
+        try:
+            entry = self.catalog.find(scenario_id)
+        except UnknownScenario as exc:
+            raise InvalidInput(str(exc), "`labtui list` shows every scenario") from None
+        if entry.scenario is None:
+            details = "\n".join(str(p) for p in entry.problems)
+            raise InvalidInput(f"scenario {scenario_id} is broken:\n{details}", "fix the file, then `labtui validate`")
+        session = Session(entry.scenario, entry.folder, store=self.store)
+        self.warn_store()
+        return session
+
+    def warn_store(self) -> None:
+        for w in self.store.warnings:
+            err(f"warning: {w}")
+        self.store.warnings.clear()
+
+
+def err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handle_errors(fn: F) -> F:
+    """LabErrors become one readable message on stderr and their exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LabError as exc:
+            err(click.style("error: ", fg="red", bold=True) + exc.message)
+            if exc.hint:
+                err(f"  what to do: {exc.hint}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err("interrupted")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def mark(passed: bool) -> str:
+    return click.style("✓", fg="green") if passed else click.style("✗", fg="red")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--scenarios",
+    "scenarios",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="An extra scenario pack folder (repeatable; also LABTUI_SCENARIOS_PATH).",
+)
+@click.option("--learner", help="Whose progress to use (default: the OS user).")
+@click.version_option(__version__, prog_name="labtui")
+@click.pass_context
+def main(ctx: click.Context, scenarios: tuple[str, ...], learner: str | None) -> None:
+    """Kubernetes-security labs in the terminal. With no command, opens the app."""
+    ctx.obj = Obj(scenarios, learner)
+    if ctx.invoked_subcommand is None:
+        from labtui.ui.app import run_app
+
+        run_app(scenario_dirs=list(scenarios), learner=learner)
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+@handle_errors
+def list_cmd(obj: Obj, as_json: bool) -> None:
+    """List every scenario, broken ones with their problems."""
+    rows = []
+    for e in obj.catalog.entries():
+        sc = e.scenario
+        sp = obj.store.get(e.id) if sc else None
+        total = len(sc.tasks) if sc else 0
+        passed = sp.passed_count([t.id for t in sc.tasks]) if sc and sp else 0
+        rows.append(
+            {
+                "id": e.id,
+                "title": e.title,
+                "topic": sc.topic.value if sc else None,
+                "difficulty": sc.difficulty.value if sc else None,
+                "minutes": sc.minutes if sc else None,
+                "requires": [r.value for r in sc.requires] if sc else [],
+                "tasks": total,
+                "passed": passed,
+                "source": e.source,
+                "broken": e.broken,
+                "problems": [str(p) for p in e.problems],
+            }
+        )
+    obj.warn_store()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        if r["broken"]:
+            click.echo(f"{click.style('BROKEN', fg='red')}  {r['id']}  ({len(r['problems'])} problems)")
+            for p in r["problems"]:
+                click.echo(f"    {p}")
+            continue
+        status = "done" if r["passed"] == r["tasks"] else f"{r['passed']}/{r['tasks']}"
+        click.echo(
+            f"{r['id']:<28} {r['topic']:<12} {r['difficulty']:<12} {r['minutes']:>3} min  "
+            f"{','.join(r['requires']):<14} {status:<6} {r['title']}"
+        )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.pass_obj
+@handle_errors
+def validate(obj: Obj, paths: tuple[str, ...]) -> None:
+    """Validate scenario files, folders or packs (default: every known scenario)."""
+    from labtui.scenario.catalog import Catalog
+
+    catalog = Catalog([Path(p) for p in paths], include_builtin=False) if paths else obj.catalog
+    entries = catalog.entries()
+    bad = 0
+    for e in entries:
+        if e.broken:
+            bad += 1
+            for p in e.problems:
+                click.echo(str(p))
+    for sid, dupes in catalog.duplicates().items():
+        bad += 1
+        click.echo(f"{dupes[-1].folder}: id {sid!r} is also used by {', '.join(str(d.folder) for d in dupes[:-1])}")
+    if not entries:
+        err("error: no scenario.yaml found in " + (", ".join(paths) or "the catalog"))
+        sys.exit(EXIT_FAILED)
+    summary = f"{len(entries) - bad} of {len(entries)} scenarios valid"
+    click.echo(summary if not bad else click.style(summary, fg="red"), err=bool(bad))
+    sys.exit(EXIT_FAILED if bad else EXIT_OK)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def doctor(as_json: bool) -> None:
+    """What this machine can run, and what labs left behind."""
+    from labtui.doctor import diagnose
+
+    d = diagnose()
+    if as_json:
+        click.echo(json.dumps(d.to_dict(), indent=2))
+        return
+    colors = {"ok": "green", "warn": "yellow", "fail": "red", "info": "blue"}
+    for item in d.items:
+        status = click.style(f"{item.status.upper():<5}", fg=colors[item.status])
+        click.echo(f"{status} {item.name:<11} {item.detail}")
+        if item.fix and item.status != "ok":
+            click.echo(f"      {'':<11} → {item.fix}")
+    for left in d.leftovers:
+        click.echo(f"      leftover {left.kind} {left.name} (scenario {left.scenario}) {left.detail}")
+
+
+@main.command()
+@click.argument("scenario_id")
+@click.pass_obj
+@handle_errors
+def up(obj: Obj, scenario_id: str) -> None:
+    """Create a scenario's environment (idempotent)."""
+    session = obj.session(scenario_id)
+    session.up(progress=lambda m: err(f"… {m}"))
+    click.echo(f"{scenario_id} is up; lab directory: {session.lab_dir}")
+
+
+@main.command()
+@click.argument("scenario_id")
+@click.pass_obj
+@handle_errors
+def down(obj: Obj, scenario_id: str) -> None:
+    """Remove everything a scenario created."""
+    session = obj.session(scenario_id)
+    report = session.down(progress=lambda m: err(f"… {m}"))
+    for name in report.removed:
+        click.echo(f"removed container {name}")
+    for name in report.left:
+        click.echo(f"left container {name}: it existed before this lab started")
+    click.echo(f"{scenario_id} is down")
+
+
+def _print_task(session: Any, result: Any) -> None:
+    task = session.task(result.task_id)
+    click.echo(f"{mark(result.passed)} {task.id}  {task.title}")
+    for r in result.results:
+        line = f"    {mark(r.passed)} {r.label}: {r.message}"
+        click.echo(line)
+        if not r.passed and (r.expected is not None or r.actual is not None):
+            click.echo(f"        expected: {r.expected}")
+            click.echo(f"        actual:   {r.actual}")
+
+
+@main.command()
+@click.argument("scenario_id")
+@click.option("--task", "task_id", help="Check one task (default: every task).")
+@click.option("--answer", help="Your answer for an answer task (data: never run).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def check(obj: Obj, scenario_id: str, task_id: str | None, answer: str | None, as_json: bool) -> None:
+    """Run the checks of a scenario's tasks."""
+    session = obj.session(scenario_id)
+    if answer is not None and task_id is None:
+        answer_tasks = [t.id for t in session.scenario.tasks if t.needs_answer]
+        if len(answer_tasks) != 1:
+            raise click.UsageError("--answer needs --task here (this scenario has "
+                                   f"{len(answer_tasks)} answer tasks)")
+        task_id = answer_tasks[0]
+    tasks = [session.task(task_id)] if task_id else session.scenario.tasks
+    results = [session.check(t.id, answer if t.id == task_id else None) for t in tasks]
+    unavailable = [r for tr in results for r in tr.results if r.unavailable]
+    passed = all(tr.passed for tr in results)
+    if as_json:
+        click.echo(json.dumps({"scenario": scenario_id, "passed": passed,
+                               "tasks": [tr.to_dict() for tr in results]}, indent=2))
+    else:
+        for tr in results:
+            _print_task(session, tr)
+    if unavailable:
+        raise EnvironmentUnavailable(unavailable[0].message)
+    sys.exit(EXIT_OK if passed else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("scenario_id")
+@click.option("--task", "task_id", help="Solve one task (default: every task).")
+@click.option("--verify", is_flag=True,
+              help="Prove the scenario: checks fail before each solution and pass after (resets the lab).")
+@click.pass_obj
+@handle_errors
+def solve(obj: Obj, scenario_id: str, task_id: str | None, verify: bool) -> None:
+    """Apply the reference solution (marked in your progress), or --verify the scenario."""
+    session = obj.session(scenario_id)
+    if verify:
+        _verify(session)
+        return
+    if not session.is_up:
+        session.up(progress=lambda m: err(f"… {m}"))
+    tasks = [session.task(task_id)] if task_id else session.scenario.tasks
+    ok = True
+    for t in tasks:
+        session.reveal_solution(t.id)
+        for step in session.solution_steps(t.id):
+            click.echo(f"$ {step}")
+        session.apply_solution(t.id)
+        tr = session.check(t.id)
+        _print_task(session, tr)
+        ok = ok and tr.passed
+    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+def _verify(session: Any) -> None:
+    from labtui.engine.verify import verify
+
+    report = verify(session.scenario, session.folder, docker=session.docker,
+                    progress=lambda m: err(f"… {m}"))
+    width = max([len(t.task_id) for t in report.tasks] + [4])
+    click.echo(f"{'task':<{width}}  {'before (must fail)':<20} {'after (must pass)':<20} verdict")
+    for t in report.tasks:
+        before = t.before.results if t.before else []
+        after = t.after.results if t.after else []
+        b = f"{sum(not r.passed for r in before)}/{len(before)} failed"
+        a = f"{sum(r.passed for r in after)}/{len(after)} passed" if t.after else "-"
+        click.echo(f"{t.task_id:<{width}}  {b:<20} {a:<20} {mark(t.ok)}")
+        for name in t.failed_before:
+            click.echo(f"    passed before the solution (cannot fail?): {name}")
+        for r in after:
+            if not r.passed:
+                click.echo(f"    failed after the solution: {r.label}: {r.message}")
+        if t.error:
+            click.echo(f"    {t.error}")
+    if report.error:
+        click.echo(report.error)
+    click.echo(f"{session.scenario.id}: {'verified' if report.ok else 'NOT verified'}")
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
+
+
+@main.command()
+@click.pass_obj
+@handle_errors
+def clean(obj: Obj) -> None:
+    """Remove every container and lab state labtui created, and nothing else."""
+    from labtui.doctor import clean as do_clean
+
+    report = do_clean(obj.catalog)
+    for what in report.removed:
+        click.echo(f"removed {what}")
+    for what in report.left:
+        click.echo(f"left {what}")
+    if not report.removed:
+        click.echo("nothing to clean")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario.yaml (for editors)."""
+    from labtui.scenario.model import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))

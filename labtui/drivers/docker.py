@@ -1,0 +1,217 @@
+"""The Docker engine, through the docker SDK. The only module that talks to it.
+
+Everything created here carries ``labtui.scenario=<id>`` so ``down`` and
+``clean`` remove exactly what labtui made. Engine errors become
+``EnvironmentUnavailable`` (exit code 3) with what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from labtui.errors import EnvironmentUnavailable, LabError
+
+LABEL = "labtui.scenario"
+DEFAULT_BASE_IMAGE = "busybox:1.36"
+BASE_IMAGE_ENV = "LABTUI_BASE_IMAGE"
+
+START_HINT = (
+    "start Docker (e.g. `sudo systemctl start docker`) or point DOCKER_HOST at a running engine, "
+    "then retry; `labtui doctor` shows what is missing"
+)
+
+
+def base_image() -> str:
+    return os.environ.get(BASE_IMAGE_ENV) or DEFAULT_BASE_IMAGE
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int | None
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class LabContainer:
+    id: str
+    name: str
+    scenario: str
+    status: str
+    created: str
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+        return True
+    text = str(exc)
+    return "Connection aborted" in text or "Error while fetching server API version" in text
+
+
+@contextlib.contextmanager
+def engine_errors(action: str) -> Iterator[None]:
+    """Turn SDK and transport errors into errors a learner can act on."""
+    import docker.errors
+    import requests
+
+    try:
+        yield
+    except docker.errors.NotFound:
+        raise
+    except docker.errors.APIError as exc:
+        if _is_connection_error(exc):
+            raise EnvironmentUnavailable(f"Docker engine stopped answering while {action}", START_HINT) from exc
+        explanation = getattr(exc, "explanation", None) or str(exc)
+        raise LabError(f"Docker refused {action}: {explanation}") from exc
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise EnvironmentUnavailable(
+            f"Docker engine is not reachable while {action} ({type(exc).__name__})", START_HINT
+        ) from exc
+
+
+class DockerDriver:
+    """A connection to one Docker engine, opened on first use."""
+
+    def __init__(self, client: Any = None, timeout: float = 30.0) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import docker
+
+            with engine_errors("connecting"):
+                self._client = docker.from_env(timeout=int(self._timeout))
+        return self._client
+
+    def ping(self) -> str:
+        """The engine's version; raises EnvironmentUnavailable when it does not answer."""
+        with engine_errors("connecting"):
+            version = self.client.version()
+        return str(version.get("Version", "unknown"))
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+
+    # -- images
+
+    def image_exists(self, image: str) -> bool:
+        import docker.errors
+
+        with engine_errors(f"looking up image {image}"):
+            try:
+                self.client.images.get(image)
+                return True
+            except docker.errors.ImageNotFound:
+                return False
+
+    def ensure_image(self, image: str) -> None:
+        if self.image_exists(image):
+            return
+        import docker.errors
+
+        try:
+            with engine_errors(f"pulling image {image}"):
+                self.client.images.pull(image)
+        except (docker.errors.NotFound, LabError) as exc:
+            raise EnvironmentUnavailable(
+                f"image {image} is not on this machine and cannot be pulled ({exc})",
+                f"pull it with `docker pull {image}`, or build the offline image with "
+                f"`make base-image` and set {BASE_IMAGE_ENV}=labtui/base:local",
+            ) from exc
+
+    # -- containers
+
+    def inspect(self, name: str) -> dict[str, Any] | None:
+        """``docker inspect NAME`` as a dict, or None when there is no such container."""
+        import docker.errors
+
+        with engine_errors(f"inspecting container {name}"):
+            try:
+                attrs: dict[str, Any] = self.client.api.inspect_container(name)
+                return attrs
+            except docker.errors.NotFound:
+                return None
+
+    def run(self, scenario_id: str, name: str, image: str, command: list[str] | None, **options: Any) -> str:
+        """Create and start a labelled container; returns its id."""
+        with engine_errors(f"creating container {name}"):
+            container = self.client.containers.run(
+                image,
+                command,
+                name=name,
+                detach=True,
+                labels={LABEL: scenario_id},
+                **options,
+            )
+        return str(container.id)
+
+    def exec(self, name: str, argv: list[str], user: str | None = None) -> ExecResult:
+        """Run ``argv`` in a running container; output decoded, exit code from the engine."""
+        api = self.client.api
+        with engine_errors(f"running a command in container {name}"):
+            exec_id = api.exec_create(name, argv, stdout=True, stderr=True, stdin=False, user=user or "")
+            out, err = api.exec_start(exec_id, demux=True)
+            code = api.exec_inspect(exec_id).get("ExitCode")
+        return ExecResult(
+            code,
+            (out or b"").decode("utf-8", errors="replace"),
+            (err or b"").decode("utf-8", errors="replace"),
+        )
+
+    def remove(self, name: str, grace: int = 3) -> bool:
+        """Stop (SIGKILL after ``grace`` seconds) and remove; False when it was already gone."""
+        import docker.errors
+
+        api = self.client.api
+        with engine_errors(f"removing container {name}"):
+            try:
+                with contextlib.suppress(docker.errors.APIError):
+                    api.stop(name, timeout=grace)
+                api.remove_container(name, force=True, v=True)
+                return True
+            except docker.errors.NotFound:
+                return False
+
+    def labelled(self, scenario_id: str | None = None) -> list[LabContainer]:
+        """Every container labtui created (for one scenario, or all)."""
+        selector = f"{LABEL}={scenario_id}" if scenario_id else LABEL
+        with engine_errors("listing lab containers"):
+            items = self.client.api.containers(all=True, filters={"label": selector})
+        return [
+            LabContainer(
+                id=c["Id"],
+                name=(c.get("Names") or ["/?"])[0].lstrip("/"),
+                scenario=(c.get("Labels") or {}).get(LABEL, ""),
+                status=c.get("State", ""),
+                created=datetime.fromtimestamp(c.get("Created", 0)).isoformat(timespec="seconds"),
+            )
+            for c in items
+        ]
+
+
+def created_at(attrs: dict[str, Any]) -> datetime | None:
+    """``Created`` of an inspect result as an aware datetime."""
+    raw = str(attrs.get("Created", ""))
+    if not raw:
+        return None
+    head, _, frac = raw.rstrip("Z").partition(".")
+    try:
+        stamp = datetime.fromisoformat(head + "+00:00")
+    except ValueError:
+        return None
+    if frac:
+        stamp = stamp.replace(microsecond=int(frac[:6].ljust(6, "0")))
+    return stamp
+

@@ -1,0 +1,29 @@
+"""Errors a learner or instructor sees: each says what happened and what to do."""
+
+from __future__ import annotations
+
+
+class LabError(Exception):
+    """Something the user can act on; ``hint`` says how."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.hint}" if self.hint else self.message
+
+
+class EnvironmentUnavailable(LabError):
+    """Docker down, kind missing, an image that cannot be had: exit code 3."""
+
+    exit_code = 3
+
+
+class InvalidInput(LabError):
+    """A broken scenario, an unknown task id, a bad argument: exit code 1."""
+
+    exit_code = 1

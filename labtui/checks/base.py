@@ -26,6 +26,7 @@ class CheckResult:
     duration: float = 0.0
     timed_out: bool = False
     unavailable: bool = False
+    hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class CheckResult:
             "duration": round(self.duration, 4),
             "timed_out": self.timed_out,
             "unavailable": self.unavailable,
+            "hint": self.hint,
         }
 
 
@@ -49,6 +51,7 @@ class Outcome:
     message: str
     expected: str | None = None
     actual: str | None = None
+    timed_out: bool = False
 
 
 @dataclass
@@ -87,7 +90,11 @@ def lookup_path(data: Any, path: str) -> tuple[bool, Any]:
     for part in path.split("."):
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
+        elif (
+            isinstance(node, list)
+            and part.lstrip("-").isdigit()
+            and -len(node) <= int(part) < len(node)
+        ):
             node = node[int(part)]
         else:
             return False, None
@@ -107,8 +114,12 @@ def check_output(
     render = ctx.templates.render
     if spec.exit_code is not None and exit_code != spec.exit_code:
         detail = short(stderr or stdout) if (stderr or stdout) else "no output"
-        return Outcome(False, f"exit code {exit_code}, expected {spec.exit_code}: {detail}",
-                       str(spec.exit_code), str(exit_code))
+        return Outcome(
+            False,
+            f"exit code {exit_code}, expected {spec.exit_code}: {detail}",
+            str(spec.exit_code),
+            str(exit_code),
+        )
     if spec.stdout_equals is not None:
         want = render(spec.stdout_equals)
         if stdout.strip() != want.strip():
@@ -116,7 +127,9 @@ def check_output(
     for needle in as_list(spec.stdout_contains):
         want = render(needle)
         if want not in stdout:
-            return Outcome(False, f"output does not contain {want!r}", f"contains {want!r}", short(stdout))
+            return Outcome(
+                False, f"output does not contain {want!r}", f"contains {want!r}", short(stdout)
+            )
     for needle in as_list(spec.stdout_not_contains):
         want = render(needle)
         if want in stdout:
@@ -124,11 +137,15 @@ def check_output(
     if spec.stdout_matches is not None:
         pattern = render(spec.stdout_matches)
         if not re.search(pattern, stdout, re.MULTILINE):
-            return Outcome(False, f"output does not match /{pattern}/", f"/{pattern}/", short(stdout))
+            return Outcome(
+                False, f"output does not match /{pattern}/", f"/{pattern}/", short(stdout)
+            )
     if spec.stderr_contains is not None:
         want = render(spec.stderr_contains)
         if want not in stderr:
-            return Outcome(False, f"errors do not contain {want!r}", f"contains {want!r}", short(stderr))
+            return Outcome(
+                False, f"errors do not contain {want!r}", f"contains {want!r}", short(stderr)
+            )
     return Outcome(True, "output as expected", actual=short(stdout) if stdout else None)
 
 
@@ -144,6 +161,10 @@ def resolve_value(source: ValueSource | str, ctx: CheckContext) -> str:
         return ctx.templates.render(source)
     if source.value is not None:
         text = ctx.templates.render(source.value)
+    elif source.certificate is not None:
+        from labtui.checks.certificate import certificate_value
+
+        text = certificate_value(source, ctx)
     elif source.container is not None and source.field is not None:
         name = ctx.templates.render(source.container)
         attrs = ctx.docker.inspect(name)
@@ -159,7 +180,9 @@ def resolve_value(source: ValueSource | str, ctx: CheckContext) -> str:
             raise ValueUnavailable(f"container {name} does not exist")
         result = ctx.docker.exec(name, ctx.templates.render_argv(source.command))
         if result.exit_code != 0:
-            raise ValueUnavailable(f"`{' '.join(source.command)}` in {name} exited {result.exit_code}")
+            raise ValueUnavailable(
+                f"`{' '.join(source.command)}` in {name} exited {result.exit_code}"
+            )
         text = result.stdout
     else:
         assert source.command is not None

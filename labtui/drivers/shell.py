@@ -43,6 +43,8 @@ def run(
 ) -> CommandResult:
     """Run ``argv`` without a shell; never raises for a failing or missing command."""
     start = time.monotonic()
+    if cwd is not None and not Path(cwd).is_dir():
+        return CommandResult(argv, None, "", f"working directory {cwd} does not exist", 0.0, not_found=True)
     full_env = {**os.environ, **(env or {})}
     try:
         proc = subprocess.Popen(
@@ -57,7 +59,9 @@ def run(
     except FileNotFoundError:
         return CommandResult(argv, None, "", f"command not found: {argv[0]}", 0.0, not_found=True)
     except OSError as exc:
-        return CommandResult(argv, None, "", f"cannot run {argv[0]}: {exc.strerror}", 0.0, not_found=True)
+        return CommandResult(
+            argv, None, "", f"cannot run {argv[0]}: {exc.strerror}", 0.0, not_found=True
+        )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

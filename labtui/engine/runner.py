@@ -19,7 +19,7 @@ from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.scenario.templates import TemplateError
 
 MAX_PARALLEL = 8
-POLL = 0.01
+TICK = 0.05
 
 
 def run_one(check: Any, ctx: CheckContext) -> CheckResult:
@@ -27,11 +27,12 @@ def run_one(check: Any, ctx: CheckContext) -> CheckResult:
     name = label(check)
     start = time.monotonic()
     unavailable = False
+    hint = None
     try:
         fn = REGISTRY[check.kind]
         outcome = fn(check, ctx)
     except EnvironmentUnavailable as exc:
-        outcome, unavailable = Outcome(False, str(exc)), True
+        outcome, unavailable, hint = Outcome(False, exc.message), True, exc.hint or None
     except TemplateError as exc:
         outcome = Outcome(False, f"scenario error: {exc}")
     except LabError as exc:
@@ -39,7 +40,9 @@ def run_one(check: Any, ctx: CheckContext) -> CheckResult:
     except KeyError as exc:
         outcome = Outcome(False, f"unknown check kind {exc}")
     except Exception as exc:  # a bug in a check kind must not take the app down
-        outcome = Outcome(False, f"internal error in {check.kind} check: {type(exc).__name__}: {exc}")
+        outcome = Outcome(
+            False, f"internal error in {check.kind} check: {type(exc).__name__}: {exc}"
+        )
     return CheckResult(
         kind=check.kind,
         label=name,
@@ -48,7 +51,9 @@ def run_one(check: Any, ctx: CheckContext) -> CheckResult:
         expected=outcome.expected,
         actual=outcome.actual,
         duration=time.monotonic() - start,
+        timed_out=outcome.timed_out,
         unavailable=unavailable,
+        hint=hint,
     )
 
 
@@ -58,18 +63,28 @@ def run_checks(
     on_result: Callable[[int, CheckResult], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> list[CheckResult]:
-    """Run ``checks`` concurrently; results come back in the order of ``checks``."""
-    n = len(checks)
+    """Run ``checks`` concurrently in one context; results come back in the order of ``checks``."""
+    return run_checks_with_contexts([(ctx, c) for c in checks], on_result, cancelled)
+
+
+def run_checks_with_contexts(
+    jobs: Sequence[tuple[CheckContext, Any]],
+    on_result: Callable[[int, CheckResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[CheckResult]:
+    """Run (context, check) pairs concurrently, each cut at its own timeout."""
+    n = len(jobs)
     results: list[CheckResult | None] = [None] * n
     started: list[float | None] = [None] * n
     slots = threading.Semaphore(MAX_PARALLEL)
-    lock = threading.Lock()
+    changed = threading.Condition()
 
     def settle(i: int, result: CheckResult) -> None:
-        with lock:
+        with changed:
             if results[i] is not None:
                 return
             results[i] = result
+            changed.notify_all()
         if on_result:
             on_result(i, result)
 
@@ -78,31 +93,36 @@ def run_checks(
             if results[i] is not None:
                 return
             started[i] = time.monotonic()
-            settle(i, run_one(checks[i], ctx))
+            ctx, check = jobs[i]
+            settle(i, run_one(check, ctx))
 
-    threads = [threading.Thread(target=work, args=(i,), daemon=True, name=f"check-{i}") for i in range(n)]
-    for t in threads:
-        t.start()
+    for i in range(n):
+        threading.Thread(target=work, args=(i,), daemon=True, name=f"check-{i}").start()
     while True:
-        pending = [i for i in range(n) if results[i] is None]
-        if not pending:
-            break
+        with changed:
+            pending = [i for i in range(n) if results[i] is None]
+            if not pending:
+                break
+            changed.wait(TICK)
         now = time.monotonic()
         for i in pending:
             begun = started[i]
-            check = checks[i]
+            check = jobs[i][1]
             if cancelled is not None and cancelled():
                 settle(i, CheckResult(check.kind, label(check), False, "cancelled"))
             elif begun is not None and now - begun > check.timeout:
-                settle(i, CheckResult(
-                    check.kind,
-                    label(check),
-                    False,
-                    f"did not finish within its timeout of {check.timeout:g}s",
-                    expected=f"done within {check.timeout:g}s",
-                    actual="timed out",
-                    duration=now - begun,
-                    timed_out=True,
-                ))
-        time.sleep(POLL)
+                settle(i, timed_out(check, now - begun))
     return [r for r in results if r is not None]
+
+
+def timed_out(check: Any, waited: float) -> CheckResult:
+    return CheckResult(
+        check.kind,
+        label(check),
+        False,
+        f"did not finish within its timeout of {check.timeout:g}s",
+        expected=f"done within {check.timeout:g}s",
+        actual="timed out",
+        duration=waited,
+        timed_out=True,
+    )

@@ -9,7 +9,7 @@ never hides the others.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,10 +85,10 @@ def scenario_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob(f"*/{SCENARIO_FILE}") if p.is_file())
 
 
-def pack_dirs(extra: Iterable[str | Path] = (), env: dict[str, str] | None = None) -> list[Path]:
-    env = os.environ if env is None else env
+def pack_dirs(extra: Iterable[str | Path] = (), env: Mapping[str, str] | None = None) -> list[Path]:
+    source: Mapping[str, str] = os.environ if env is None else env
     dirs = [Path(p) for p in extra]
-    dirs += [Path(p) for p in env.get(ENV_PATH, "").split(os.pathsep) if p.strip()]
+    dirs += [Path(p) for p in source.get(ENV_PATH, "").split(os.pathsep) if p.strip()]
     return dirs
 
 

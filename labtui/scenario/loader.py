@@ -51,7 +51,14 @@ class LoadResult:
 
 
 class _TooBig(Exception):
-    pass
+    """The document cannot be turned into data safely."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.col = line, col
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -61,8 +68,9 @@ class _Positions:
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
 
-    def find(self, loc: Loc) -> tuple[int, int]:
-        if loc in self.key_marks and loc not in self.marks:
+    def find(self, loc: Loc, key: bool = False) -> tuple[int, int]:
+        """Position of the value at ``loc`` (of its key when ``key``), else of its nearest parent."""
+        if loc in self.key_marks and (key or loc not in self.marks):
             return self.key_marks[loc]
         for end in range(len(loc), -1, -1):
             if loc[:end] in self.marks:
@@ -85,6 +93,12 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooBig(f"nested deeper than {MAX_DEPTH} levels")
         self.positions.marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            raise _TooBig(
+                f"tag {node.tag} is not allowed (plain YAML only)",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -95,7 +109,10 @@ class _Builder:
                 kloc = (*loc, str(key))
                 if key in out:
                     self._problem(key_node, kloc, f"duplicate key {key!r}")
-                self.positions.key_marks[kloc] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                self.positions.key_marks[kloc] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
                 out[key] = self.build(value_node, kloc, depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
@@ -104,8 +121,46 @@ class _Builder:
 
     def _problem(self, node: yaml.Node, loc: Loc, message: str) -> None:
         self.problems.append(
-            Problem(self.file, node.start_mark.line + 1, node.start_mark.column + 1, format_loc(loc), message)
+            Problem(
+                self.file,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                format_loc(loc),
+                message,
+            )
         )
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _too_many_events(text: str) -> bool:
+    """Stop a huge document while parsing, before its node tree is built."""
+    if len(text) < MAX_NODES:
+        return False
+    for count, _ in enumerate(yaml.parse(text, Loader=_LOADER)):
+        if count > 2 * MAX_NODES:
+            return True
+    return False
+
+
+def _flow_depth_exceeded(text: str) -> tuple[int, int] | None:
+    """Where ``[``/``{`` nesting passes MAX_DEPTH, found before the parser recurses into it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = line = 0
+    col = 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line + 1, col
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 def format_loc(loc: Loc) -> str:
@@ -123,9 +178,14 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> Loc:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part not in node and node.get("kind") == part:
+        if isinstance(node, dict) and isinstance(part, str) and node.get("kind") == part:
             continue
-        if isinstance(node, dict) and isinstance(part, str) and part in ("str", "ValueSource") and part not in node:
+        if (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part in ("str", "ValueSource")
+            and part not in node
+        ):
             continue
         if isinstance(part, str) and part.startswith("function-"):
             continue
@@ -154,8 +214,13 @@ def _message(err: Any) -> str:
 def parse_text(text: str, file: str) -> tuple[Any, _Positions, list[Problem]]:
     """YAML text -> plain data and positions; problems instead of exceptions."""
     builder = _Builder(file)
+    too_deep = _flow_depth_exceeded(text)
+    if too_deep:
+        return None, builder.positions, [Problem(file, too_deep[0], too_deep[1], "", f"nested deeper than {MAX_DEPTH} levels")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if _too_many_events(text):
+            return None, builder.positions, [Problem(file, 1, 1, "", f"more than {MAX_NODES} values")]
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -164,13 +229,17 @@ def parse_text(text: str, file: str) -> tuple[Any, _Positions, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, builder.positions, [Problem(file, 1, 1, "", f"invalid YAML: {exc}")]
     except RecursionError:
-        return None, builder.positions, [Problem(file, 1, 1, "", f"nested deeper than {MAX_DEPTH} levels")]
+        return (
+            None,
+            builder.positions,
+            [Problem(file, 1, 1, "", f"nested deeper than {MAX_DEPTH} levels")],
+        )
     if node is None:
         return None, builder.positions, [Problem(file, 1, 1, "", "the file is empty")]
     try:
         data = builder.build(node)
     except _TooBig as exc:
-        return None, builder.positions, [Problem(file, 1, 1, "", str(exc))]
+        return None, builder.positions, [Problem(file, exc.line, exc.col, "", str(exc))]
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         return None, builder.positions, [Problem(file, 1, 1, "", f"invalid YAML value: {exc}")]
     return data, builder.positions, builder.problems
@@ -181,9 +250,13 @@ def load_text(text: str, file: str, base_dir: Path | None = None) -> LoadResult:
     data, positions, problems = parse_text(text, file)
     result.problems.extend(problems)
     if data is None:
+        if not result.problems:
+            result.problems.append(Problem(file, 1, 1, "", "the document is empty (null)"))
         return result
     if not isinstance(data, dict):
-        result.problems.append(Problem(file, 1, 1, "", "a scenario is a mapping (key: value) at the top level"))
+        result.problems.append(
+            Problem(file, 1, 1, "", "a scenario is a mapping (key: value) at the top level")
+        )
         return result
     if isinstance(data.get("id"), str):
         result.raw_id = data["id"]
@@ -193,9 +266,9 @@ def load_text(text: str, file: str, base_dir: Path | None = None) -> LoadResult:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = _clean_loc(tuple(err["loc"]), data)
-            line, col = positions.find(loc)
-            result.problems.append(Problem(file, line, col, format_loc(loc), _message(err)))
+            where = _clean_loc(tuple(err["loc"]), data)
+            line, col = positions.find(where, key=err.get("type") == "extra_forbidden")
+            result.problems.append(Problem(file, line, col, format_loc(where), _message(err)))
         return result
     if base_dir is not None:
         for idx, ref in enumerate(scenario.environment.include):
@@ -227,14 +300,23 @@ def load_file(path: Path) -> LoadResult:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return LoadResult(path, problems=[Problem(file, 1, 1, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
+            return LoadResult(
+                path,
+                problems=[
+                    Problem(file, 1, 1, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+                ],
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        return LoadResult(path, problems=[Problem(file, 1, 1, "", f"cannot read: {exc.strerror or exc}")])
+        return LoadResult(
+            path, problems=[Problem(file, 1, 1, "", f"cannot read: {exc.strerror or exc}")]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return LoadResult(path, problems=[Problem(file, 1, 1, "", f"not UTF-8 text (byte {exc.start})")])
+        return LoadResult(
+            path, problems=[Problem(file, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
+        )
     result = load_text(text, file, base_dir=path.parent)
     result.path = path
     return result

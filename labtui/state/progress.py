@@ -90,7 +90,9 @@ class ProgressStore:
         except FileNotFoundError:
             return Progress(learner=self.learner)
         except OSError as exc:
-            self.warnings.append(f"cannot read progress file {self.path}: {exc.strerror}; starting empty")
+            self.warnings.append(
+                f"cannot read progress file {self.path}: {exc.strerror}; starting empty"
+            )
             return Progress(learner=self.learner)
         try:
             if len(raw) > MAX_PROGRESS_BYTES:
@@ -98,10 +100,13 @@ class ProgressStore:
             data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("top level is not an object")
-            if data.get("format_version", PROGRESS_VERSION) > PROGRESS_VERSION:
-                raise ValueError(f"written by a newer labtui (format {data['format_version']})")
+            version = data.get("format_version", PROGRESS_VERSION)
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise ValueError(f"format_version is {version!r}, not a number")
+            if version > PROGRESS_VERSION:
+                raise ValueError(f"written by a newer labtui (format {version})")
             progress = Progress.model_validate(data)
-        except (ValueError, UnicodeDecodeError, ValidationError, RecursionError) as exc:
+        except (ValueError, TypeError, UnicodeDecodeError, ValidationError, RecursionError) as exc:
             aside = self._move_aside()
             reason = str(exc).splitlines()[0][:200]
             self.warnings.append(
@@ -136,7 +141,9 @@ class ProgressStore:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"progress file {self.path} is locked by another labtui") from None
+                        raise TimeoutError(
+                            f"progress file {self.path} is locked by another labtui"
+                        ) from None
                     time.sleep(0.02)
             try:
                 yield
@@ -149,7 +156,9 @@ class ProgressStore:
 
     def _write(self, progress: Progress) -> None:
         payload = progress.model_dump_json(indent=2).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)

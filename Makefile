@@ -1,0 +1,39 @@
+# `make run` opens the app; `make test` runs the whole test suite. Both set up what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck base-image bench clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/labtui
+
+test: $(STAMP)
+	$(BIN)/ruff check labtui tests bench
+	$(BIN)/mypy
+	$(BIN)/labtui validate scenarios
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check labtui tests bench
+	$(BIN)/ruff format --check labtui
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The offline lab image (busybox-static), for machines that cannot pull images.
+base-image:
+	scripts/build-base-image.sh labtui/base:local
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_check.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,85 @@
+"""Shared fixtures: an isolated data dir per test, and the real Docker engine.
+
+Docker-backed tests are marked ``docker``. Where no engine answers they skip,
+saying why, unless LABTUI_REQUIRE_DOCKER=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = REPO / "scenarios"
+BASE_IMAGE = os.environ.get("LABTUI_BASE_IMAGE", "labtui/base:local")
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own progress, sessions and lab directories."""
+    d = tmp_path / "labtui-data"
+    monkeypatch.setenv("LABTUI_DATA_DIR", str(d))
+    monkeypatch.setenv("LABTUI_BASE_IMAGE", BASE_IMAGE)
+    monkeypatch.delenv("LABTUI_SCENARIOS_PATH", raising=False)
+    return d
+
+
+def _docker_problem() -> str | None:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+        try:
+            client.images.get(BASE_IMAGE)
+        except docker.errors.ImageNotFound:
+            return f"base image {BASE_IMAGE} is missing (make base-image)"
+        finally:
+            client.close()
+    except Exception as exc:
+        return f"Docker engine not reachable: {type(exc).__name__}: {exc}"
+    return None
+
+
+_problem: list[str | None] = []
+
+
+def docker_problem() -> str | None:
+    if not _problem:
+        _problem.append(_docker_problem())
+    return _problem[0]
+
+
+def kind_problem() -> str | None:
+    import shutil
+
+    if shutil.which("kind") is None:
+        return "needs a real kind cluster: `kind` is not on PATH (kind and its node images cannot be had here)"
+    return docker_problem()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("kind") is not None:
+        reason = kind_problem()
+        if reason:
+            pytest.skip(reason)
+    if item.get_closest_marker("docker") is None:
+        return
+    problem = docker_problem()
+    if problem is None:
+        return
+    if os.environ.get("LABTUI_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"LABTUI_REQUIRE_DOCKER=1 but {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+@pytest.fixture
+def docker_client() -> Iterator[object]:
+    import docker
+
+    client = docker.from_env(timeout=30)
+    yield client
+    client.close()

@@ -38,8 +38,16 @@ def make_pack(root: Path, count: int) -> None:
                     "hints": ["first", "second"],
                     "checks": [
                         {"kind": "container", "name": f"box-{i}", "running": True},
-                        {"kind": "exec", "container": f"box-{i}", "command": ["ps"], "stdout_contains": "sleep"},
-                        {"kind": "answer", "expected": {"container": f"box-{i}", "field": "State.Pid"}},
+                        {
+                            "kind": "exec",
+                            "container": f"box-{i}",
+                            "command": ["ps"],
+                            "stdout_contains": "sleep",
+                        },
+                        {
+                            "kind": "answer",
+                            "expected": {"container": f"box-{i}", "field": "State.Pid"},
+                        },
                     ],
                     "solution": {"run": [["docker", "ps"]]},
                 }
@@ -47,7 +55,9 @@ def make_pack(root: Path, count: int) -> None:
             ],
         }
         (root / f"lab-{i:03d}").mkdir()
-        (root / f"lab-{i:03d}" / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+        (root / f"lab-{i:03d}" / "scenario.yaml").write_text(
+            yaml.safe_dump(scenario, sort_keys=False)
+        )
 
 
 def main() -> int:
@@ -65,8 +75,12 @@ def main() -> int:
                 yaml.safe_load(f.read_text())
             bare.append(time.perf_counter() - start)
     a, b = statistics.median(ours), statistics.median(bare)
-    print(f"catalog load + validate of {COUNT} scenarios: {a * 1000:.0f} ms ({a / COUNT * 1000:.2f} ms each)")
-    print(f"bare yaml.safe_load of the same files:      {b * 1000:.0f} ms ({b / COUNT * 1000:.2f} ms each)")
+    print(
+        f"catalog load + validate of {COUNT} scenarios: {a * 1000:.0f} ms ({a / COUNT * 1000:.2f} ms each)"
+    )
+    print(
+        f"bare yaml.safe_load of the same files:      {b * 1000:.0f} ms ({b / COUNT * 1000:.2f} ms each)"
+    )
     print(f"ratio: {a / b:.2f}")
     return 0
 

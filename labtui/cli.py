@@ -16,17 +16,23 @@ from typing import Any, TypeVar
 import click
 
 from labtui import __version__
+from labtui.classroom_cli import exam_cmd, new_cmd, report_cmd, serve_cmd
+from labtui.cluster_cli import cluster, context_option
 from labtui.errors import EnvironmentUnavailable, LabError
+from labtui.netpol.cli import netpol
+from labtui.pki.cli import pki
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+MAX_ANSWER_BYTES = 4_000_000
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Obj:
-    def __init__(self, scenarios: tuple[str, ...], learner: str | None) -> None:
+    def __init__(self, scenarios: tuple[str, ...], learner: str | None, trust: bool = False) -> None:
         self.scenario_dirs = scenarios
         self.learner = learner
+        self.trust = trust
 
     @functools.cached_property
     def catalog(self) -> Any:
@@ -40,7 +46,8 @@ class Obj:
 
         return ProgressStore(self.learner)
 
-    def session(self, scenario_id: str) -> Any:
+    def session(self, scenario_id: str, runs: bool = True) -> Any:
+        """The scenario's session; ``runs`` when the verb will run the scenario's commands."""
         from labtui.engine.session import Session
         from labtui.errors import InvalidInput
         from labtui.scenario.catalog import UnknownScenario
@@ -51,10 +58,35 @@ class Obj:
             raise InvalidInput(str(exc), "`labtui list` shows every scenario") from None
         if entry.scenario is None:
             details = "\n".join(str(p) for p in entry.problems)
-            raise InvalidInput(f"scenario {scenario_id} is broken:\n{details}", "fix the file, then `labtui validate`")
+            raise InvalidInput(
+                f"scenario {scenario_id} is broken:\n{details}",
+                "fix the file, then `labtui validate`",
+            )
+        if runs:
+            self.ensure_trusted(entry)
         session = Session(entry.scenario, entry.folder, store=self.store)
         self.warn_store()
         return session
+
+    def ensure_trusted(self, entry: Any) -> None:
+        """A scenario from an instructor pack runs commands: show them and ask once."""
+        from labtui.engine.trust import commands_preview, is_trusted, trust
+        from labtui.errors import InvalidInput
+
+        if is_trusted(entry):
+            return
+        if not self.trust:
+            if not sys.stdin.isatty():
+                raise InvalidInput(
+                    f"scenario {entry.id} comes from {entry.folder.parent}, which is not trusted yet",
+                    "read its commands (`labtui trust " + entry.id + "`), then rerun with --trust",
+                )
+            err(f"scenario {entry.id} comes from {entry.folder.parent} and will run these commands:")
+            for line in commands_preview(entry.scenario):
+                err(f"  {line}")
+            if not click.confirm("Trust this scenario and run it?", default=False, err=True):
+                raise InvalidInput(f"scenario {entry.id} was not trusted; nothing was run")
+        trust(entry)
 
     def warn_store(self) -> None:
         for w in self.store.warnings:
@@ -98,11 +130,18 @@ def mark(passed: bool) -> str:
     help="An extra scenario pack folder (repeatable; also LABTUI_SCENARIOS_PATH).",
 )
 @click.option("--learner", help="Whose progress to use (default: the OS user).")
+@click.option(
+    "--trust",
+    "trust_packs",
+    is_flag=True,
+    help="Trust scenarios from extra packs without asking (for CI); they run commands.",
+)
+@context_option
 @click.version_option(__version__, prog_name="labtui")
 @click.pass_context
-def main(ctx: click.Context, scenarios: tuple[str, ...], learner: str | None) -> None:
+def main(ctx: click.Context, scenarios: tuple[str, ...], learner: str | None, trust_packs: bool) -> None:
     """Kubernetes-security labs in the terminal. With no command, opens the app."""
-    ctx.obj = Obj(scenarios, learner)
+    ctx.obj = Obj(scenarios, learner, trust=trust_packs)
     if ctx.invoked_subcommand is None:
         from labtui.ui.app import run_app
 
@@ -115,6 +154,9 @@ def main(ctx: click.Context, scenarios: tuple[str, ...], learner: str | None) ->
 @handle_errors
 def list_cmd(obj: Obj, as_json: bool) -> None:
     """List every scenario, broken ones with their problems."""
+    from labtui.engine.requirements import Availability
+
+    available = Availability.probe()
     rows = []
     for e in obj.catalog.entries():
         sc = e.scenario
@@ -134,6 +176,7 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
                 "source": e.source,
                 "broken": e.broken,
                 "problems": [str(p) for p in e.problems],
+                "unavailable": available.missing(sc) if sc else [],
             }
         )
     obj.warn_store()
@@ -142,7 +185,9 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
         return
     for r in rows:
         if r["broken"]:
-            click.echo(f"{click.style('BROKEN', fg='red')}  {r['id']}  ({len(r['problems'])} problems)")
+            click.echo(
+                f"{click.style('BROKEN', fg='red')}  {r['id']}  ({len(r['problems'])} problems)"
+            )
             for p in r["problems"]:
                 click.echo(f"    {p}")
             continue
@@ -151,6 +196,8 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
             f"{r['id']:<28} {r['topic']:<12} {r['difficulty']:<12} {r['minutes']:>3} min  "
             f"{','.join(r['requires']):<14} {status:<6} {r['title']}"
         )
+        if r["unavailable"]:
+            click.echo(f"    unavailable here: {'; '.join(r['unavailable'])}")
 
 
 @main.command()
@@ -171,7 +218,9 @@ def validate(obj: Obj, paths: tuple[str, ...]) -> None:
                 click.echo(str(p))
     for sid, dupes in catalog.duplicates().items():
         bad += 1
-        click.echo(f"{dupes[-1].folder}: id {sid!r} is also used by {', '.join(str(d.folder) for d in dupes[:-1])}")
+        click.echo(
+            f"{dupes[-1].folder}: id {sid!r} is also used by {', '.join(str(d.folder) for d in dupes[:-1])}"
+        )
     if not entries:
         err("error: no scenario.yaml found in " + (", ".join(paths) or "the catalog"))
         sys.exit(EXIT_FAILED)
@@ -198,7 +247,9 @@ def doctor(as_json: bool) -> None:
         if item.fix and item.status != "ok":
             click.echo(f"      {'':<11} → {item.fix}")
     for left in d.leftovers:
-        click.echo(f"      leftover {left.kind} {left.name} (scenario {left.scenario}) {left.detail}")
+        click.echo(
+            f"      leftover {left.kind} {left.name} (scenario {left.scenario}) {left.detail}"
+        )
 
 
 @main.command()
@@ -218,10 +269,12 @@ def up(obj: Obj, scenario_id: str) -> None:
 @handle_errors
 def down(obj: Obj, scenario_id: str) -> None:
     """Remove everything a scenario created."""
-    session = obj.session(scenario_id)
+    session = obj.session(scenario_id, runs=False)
     report = session.down(progress=lambda m: err(f"… {m}"))
     for name in report.removed:
         click.echo(f"removed container {name}")
+    for image in report.images:
+        click.echo(f"removed image {image}")
     for name in report.left:
         click.echo(f"left container {name}: it existed before this lab started")
     click.echo(f"{scenario_id} is down")
@@ -241,39 +294,67 @@ def _print_task(session: Any, result: Any) -> None:
 @main.command()
 @click.argument("scenario_id")
 @click.option("--task", "task_id", help="Check one task (default: every task).")
-@click.option("--answer", help="Your answer for an answer task (data: never run).")
+@click.option("--answer", help="Your answer for an answer task (data: never run); - reads it from stdin.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @handle_errors
-def check(obj: Obj, scenario_id: str, task_id: str | None, answer: str | None, as_json: bool) -> None:
+def check(
+    obj: Obj, scenario_id: str, task_id: str | None, answer: str | None, as_json: bool
+) -> None:
     """Run the checks of a scenario's tasks."""
     session = obj.session(scenario_id)
+    if answer == "-":
+        answer = sys.stdin.read(MAX_ANSWER_BYTES + 1)
+        if len(answer) > MAX_ANSWER_BYTES:
+            raise click.BadParameter(f"longer than {MAX_ANSWER_BYTES} characters", param_hint="--answer")
     if answer is not None and task_id is None:
         answer_tasks = [t.id for t in session.scenario.tasks if t.needs_answer]
         if len(answer_tasks) != 1:
-            raise click.UsageError("--answer needs --task here (this scenario has "
-                                   f"{len(answer_tasks)} answer tasks)")
+            raise click.UsageError(
+                f"--answer needs --task here (this scenario has {len(answer_tasks)} answer tasks)"
+            )
         task_id = answer_tasks[0]
-    tasks = [session.task(task_id)] if task_id else session.scenario.tasks
-    results = [session.check(t.id, answer if t.id == task_id else None) for t in tasks]
-    unavailable = [r for tr in results for r in tr.results if r.unavailable]
-    passed = all(tr.passed for tr in results)
+    task_ids = [session.task(task_id).id] if task_id else [t.id for t in session.scenario.tasks]
+    results = session.check_many(
+        task_ids, {task_id: answer} if task_id and answer is not None else None
+    )
+    # Checking a whole lab, tasks that need a tool this machine lacks are set aside, not failed.
+    skipped = {tr.task_id for tr in results if not task_id and session.task_missing(tr.task_id)}
+    unavailable = [r for tr in results if tr.task_id not in skipped for r in tr.results if r.unavailable]
+    passed = all(tr.passed for tr in results if tr.task_id not in skipped)
     if as_json:
-        click.echo(json.dumps({"scenario": scenario_id, "passed": passed,
-                               "tasks": [tr.to_dict() for tr in results]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "scenario": scenario_id,
+                    "passed": passed,
+                    "tasks": [tr.to_dict() for tr in results],
+                    "skipped": sorted(skipped),
+                },
+                indent=2,
+            )
+        )
     else:
         for tr in results:
+            if tr.task_id in skipped:
+                task = session.task(tr.task_id)
+                click.echo(f"- {task.id}  {task.title}")
+                click.echo(f"    skipped: {'; '.join(session.task_missing(tr.task_id))}")
+                continue
             _print_task(session, tr)
     if unavailable:
-        raise EnvironmentUnavailable(unavailable[0].message)
+        raise EnvironmentUnavailable(unavailable[0].message, unavailable[0].hint or "")
     sys.exit(EXIT_OK if passed else EXIT_FAILED)
 
 
 @main.command()
 @click.argument("scenario_id")
 @click.option("--task", "task_id", help="Solve one task (default: every task).")
-@click.option("--verify", is_flag=True,
-              help="Prove the scenario: checks fail before each solution and pass after (resets the lab).")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Prove the scenario: checks fail before each solution and pass after (resets the lab).",
+)
 @click.pass_obj
 @handle_errors
 def solve(obj: Obj, scenario_id: str, task_id: str | None, verify: bool) -> None:
@@ -300,8 +381,9 @@ def solve(obj: Obj, scenario_id: str, task_id: str | None, verify: bool) -> None
 def _verify(session: Any) -> None:
     from labtui.engine.verify import verify
 
-    report = verify(session.scenario, session.folder, docker=session.docker,
-                    progress=lambda m: err(f"… {m}"))
+    report = verify(
+        session.scenario, session.folder, docker=session.docker, progress=lambda m: err(f"… {m}")
+    )
     width = max([len(t.task_id) for t in report.tasks] + [4])
     click.echo(f"{'task':<{width}}  {'before (must fail)':<20} {'after (must pass)':<20} verdict")
     for t in report.tasks:
@@ -309,6 +391,9 @@ def _verify(session: Any) -> None:
         after = t.after.results if t.after else []
         b = f"{sum(not r.passed for r in before)}/{len(before)} failed"
         a = f"{sum(r.passed for r in after)}/{len(after)} passed" if t.after else "-"
+        if t.skipped is not None:
+            click.echo(f"{t.task_id:<{width}}  {'-':<20} {'-':<20} skipped: {t.skipped}")
+            continue
         click.echo(f"{t.task_id:<{width}}  {b:<20} {a:<20} {mark(t.ok)}")
         for name in t.failed_before:
             click.echo(f"    passed before the solution (cannot fail?): {name}")
@@ -319,7 +404,8 @@ def _verify(session: Any) -> None:
             click.echo(f"    {t.error}")
     if report.error:
         click.echo(report.error)
-    click.echo(f"{session.scenario.id}: {'verified' if report.ok else 'NOT verified'}")
+    skipped = f" ({len(report.skipped)} task(s) skipped: not passed)" if report.skipped else ""
+    click.echo(f"{session.scenario.id}: {'verified' if report.ok else 'NOT verified'}{skipped}")
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
@@ -339,9 +425,40 @@ def clean(obj: Obj) -> None:
         click.echo("nothing to clean")
 
 
+@main.command("trust")
+@click.argument("scenario_id")
+@click.option("--yes", is_flag=True, help="Trust without asking.")
+@click.pass_obj
+@handle_errors
+def trust_cmd(obj: Obj, scenario_id: str, yes: bool) -> None:
+    """Show the commands a pack's scenario runs, and trust it."""
+    from labtui.engine.trust import commands_preview, is_trusted
+
+    session = obj.session(scenario_id, runs=False)
+    entry = obj.catalog.find(scenario_id)
+    click.echo(f"{scenario_id} ({entry.source}) runs:")
+    for line in commands_preview(session.scenario):
+        click.echo(f"  {line}")
+    if is_trusted(entry):
+        click.echo("trusted")
+        return
+    obj.trust = yes
+    obj.ensure_trusted(entry)
+    click.echo("trusted")
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of scenario.yaml (for editors)."""
     from labtui.scenario.model import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+main.add_command(cluster)
+main.add_command(netpol)
+main.add_command(pki)
+main.add_command(new_cmd)
+main.add_command(exam_cmd)
+main.add_command(report_cmd)
+main.add_command(serve_cmd)

@@ -8,12 +8,14 @@ nothing else.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from labtui.drivers import shell
 from labtui.drivers.docker import BASE_IMAGE_ENV, START_HINT, DockerDriver, base_image
+from labtui.drivers.kind import KIND_INSTALL, KUBECTL_INSTALL
 from labtui.engine.session import Session, active_records, record_path
 from labtui.errors import LabError
 from labtui.scenario.catalog import Catalog, UnknownScenario
@@ -94,25 +96,42 @@ def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
             )
         except LabError as exc:
             out.items.append(Item("base image", "fail", exc.message))
-    out.items.append(_tool("kind", ["kind", "version"], "install kind (https://kind.sigs.k8s.io) for cluster labs"))
     out.items.append(
-        _tool("kubectl", ["kubectl", "version", "--client"], "pip install 'labtui[tools]' or install kubectl")
+        _tool(
+            "kind", ["kind", "version"], KIND_INSTALL
+        )
+    )
+    out.items.append(
+        _tool(
+            "kubectl",
+            ["kubectl", "version", "--client"],
+            KUBECTL_INSTALL,
+        )
     )
     if shell.which("kind"):
         res = shell.run(["kind", "get", "clusters"], timeout=10)
         ours = [c for c in res.stdout.split() if c.startswith("labtui-")]
-        out.items.append(Item("clusters", "info", ", ".join(ours) if ours else "no labtui clusters"))
+        out.items.append(
+            Item("clusters", "info", ", ".join(ours) if ours else "no labtui clusters")
+        )
+    out.items += cluster_items(out.docker_ok, docker)
     out.items.append(Item("data", "info", str(paths.data_dir())))
     for rec in active_records():
-        out.leftovers.append(Leftover("session", rec.scenario, rec.scenario, f"up since {rec.started_at}"))
+        out.leftovers.append(
+            Leftover("session", rec.scenario, rec.scenario, f"up since {rec.started_at}")
+        )
     if out.docker_ok:
         with contextlib.suppress(LabError):
             for c in docker.labelled():
                 out.leftovers.append(Leftover("container", c.name, c.scenario, c.status))
     if out.leftovers:
         out.items.append(
-            Item("leftovers", "warn", f"{len(out.leftovers)} lab resources exist",
-                 "`labtui down ID` for one lab, `labtui clean` for all")
+            Item(
+                "leftovers",
+                "warn",
+                f"{len(out.leftovers)} lab resources exist",
+                "`labtui down ID` for one lab, `labtui clean` for all",
+            )
         )
     else:
         out.items.append(Item("leftovers", "ok", "nothing left behind"))
@@ -147,3 +166,45 @@ def clean(catalog: Catalog, docker: DockerDriver | None = None) -> CleanReport:
         if docker.remove(c.id, grace=1):
             report.removed.append(f"container {c.name}")
     return report
+
+
+def cluster_items(docker_ok: bool, docker: DockerDriver) -> list[Item]:
+    """Whether the kind labs can run here; when not, each missing piece and how to get it."""
+    from labtui.scenario.model import KIND_NODE_IMAGE, KIND_VERSION
+
+    context = os.environ.get("LABTUI_CONTEXT")
+    if context:
+        if shell.which("kubectl") is None:
+            return [Item("cluster labs", "fail", f"--context {context} needs kubectl: not found on PATH",
+                         KUBECTL_INSTALL)]
+        res = shell.run(["kubectl", "config", "get-contexts", "-o", "name"], timeout=10)
+        if context not in res.stdout.split():
+            return [Item("cluster labs", "fail", f"kube context {context!r} does not exist",
+                         "`kubectl config get-contexts` lists the contexts you can use")]
+        return [Item("cluster labs", "ok",
+                     f"existing cluster {context}: namespaced labs run there; labs that need their own "
+                     "cluster are unavailable")]
+    missing: list[str] = []
+    fixes: list[str] = []
+    if not docker_ok:
+        missing.append("a running Docker engine")
+        fixes.append(START_HINT)
+    if shell.which("kind") is None:
+        missing.append("kind")
+        fixes.append(KIND_INSTALL)
+    if shell.which("kubectl") is None:
+        missing.append("kubectl")
+        fixes.append(KUBECTL_INSTALL)
+    if missing:
+        return [Item("cluster labs", "fail", "unavailable: needs " + ", ".join(missing), "; ".join(fixes))]
+    items = [Item("cluster labs", "ok", "kind, kubectl and Docker are here")]
+    version = shell.run(["kind", "version"], timeout=5).stdout.split()
+    if len(version) > 1 and version[1] != KIND_VERSION:
+        items.append(Item("kind version", "warn", f"kind {version[1]}; the labs are tested with {KIND_VERSION}",
+                          KIND_INSTALL))
+    with contextlib.suppress(LabError):
+        if not docker.image_exists(KIND_NODE_IMAGE):
+            items.append(Item("node image", "info",
+                              f"{KIND_NODE_IMAGE.split('@')[0]} is pulled on the first cluster (about 1 GB)",
+                              f"`docker pull {KIND_NODE_IMAGE}` ahead of class"))
+    return items

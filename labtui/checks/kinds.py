@@ -8,8 +8,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from labtui.checks.base import (
     CheckContext,
     Outcome,
@@ -38,8 +36,13 @@ def command_check(check: CommandCheck, ctx: CheckContext) -> Outcome:
     if res.not_found:
         return Outcome(False, res.stderr, "the command runs", "not found")
     if res.timed_out:
-        return Outcome(False, f"`{' '.join(argv)}` did not finish within {check.timeout:g}s",
-                       "finishes", "timed out")
+        return Outcome(
+            False,
+            f"did not finish within its timeout of {check.timeout:g}s",
+            f"done within {check.timeout:g}s",
+            "timed out",
+            timed_out=True,
+        )
     return check_output(check, ctx, res.exit_code, res.stdout, res.stderr)
 
 
@@ -48,7 +51,9 @@ def exec_check(check: ExecCheck, ctx: CheckContext) -> Outcome:
     name = ctx.templates.render(check.container)
     attrs = ctx.docker.inspect(name)
     if attrs is None:
-        return Outcome(False, f"container {name} does not exist", f"{name} running", "no such container")
+        return Outcome(
+            False, f"container {name} does not exist", f"{name} running", "no such container"
+        )
     if not attrs.get("State", {}).get("Running"):
         status = attrs.get("State", {}).get("Status", "not running")
         return Outcome(False, f"container {name} is {status}", f"{name} running", status)
@@ -84,14 +89,22 @@ def container_check(check: ContainerCheck, ctx: CheckContext) -> Outcome:
     if check.absent:
         if attrs is None:
             return Outcome(True, f"no container named {name}")
-        return Outcome(False, f"container {name} still exists", "absent", attrs.get("State", {}).get("Status"))
+        return Outcome(
+            False, f"container {name} still exists", "absent", attrs.get("State", {}).get("Status")
+        )
     if attrs is None:
-        return Outcome(False, f"container {name} does not exist", f"container {name}", "no such container")
+        return Outcome(
+            False, f"container {name} does not exist", f"container {name}", "no such container"
+        )
     state = attrs.get("State", {})
     if check.running is not None and bool(state.get("Running")) != check.running:
         want = "running" if check.running else "not running"
-        return Outcome(False, f"container {name} is {state.get('Status', 'unknown')}", want,
-                       state.get("Status", "unknown"))
+        return Outcome(
+            False,
+            f"container {name} is {state.get('Status', 'unknown')}",
+            want,
+            state.get("Status", "unknown"),
+        )
     if not check.field:
         return Outcome(True, f"container {name} is {state.get('Status', 'present')}")
     found, value = lookup_path(attrs, check.field)
@@ -110,11 +123,18 @@ def container_check(check: ContainerCheck, ctx: CheckContext) -> Outcome:
     if check.not_equals is not None:
         want = render(check.not_equals)
         if found and _equal(value, want):
-            return Outcome(False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown)
+            return Outcome(
+                False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown
+            )
     if check.contains is not None:
         want = render(check.contains)
         if not found or not _contains(value, want):
-            return Outcome(False, f"{path} does not contain {_display(want)}", f"contains {_display(want)}", shown)
+            return Outcome(
+                False,
+                f"{path} does not contain {_display(want)}",
+                f"contains {_display(want)}",
+                shown,
+            )
     if check.matches is not None:
         pattern = ctx.templates.render(check.matches)
         if not found or not re.search(pattern, _display(value)):
@@ -142,11 +162,15 @@ def file_check(check: FileCheck, ctx: CheckContext) -> Outcome:
     if check.contains is not None:
         want = ctx.templates.render(check.contains)
         if want not in text:
-            return Outcome(False, f"{shown} does not contain {want!r}", f"contains {want!r}", short(text))
+            return Outcome(
+                False, f"{shown} does not contain {want!r}", f"contains {want!r}", short(text)
+            )
     if check.matches is not None:
         pattern = ctx.templates.render(check.matches)
         if not re.search(pattern, text, re.MULTILINE):
-            return Outcome(False, f"{shown} does not match /{pattern}/", f"/{pattern}/", short(text))
+            return Outcome(
+                False, f"{shown} does not match /{pattern}/", f"/{pattern}/", short(text)
+            )
     if check.yaml_path is not None:
         from labtui.scenario.loader import parse_text
 
@@ -160,17 +184,22 @@ def file_check(check: FileCheck, ctx: CheckContext) -> Outcome:
         if check.equals is not None:
             want = ctx.templates.render_any(check.equals)
             if not _equal(value, want):
-                return Outcome(False, f"{check.yaml_path} is {_display(value)}", _display(want), _display(value))
+                return Outcome(
+                    False,
+                    f"{check.yaml_path} is {_display(value)}",
+                    _display(want),
+                    _display(value),
+                )
     return Outcome(True, f"{shown} as expected")
 
 
 def normalize(text: str, steps: list[Normalize]) -> str:
     for step in steps:
-        if step is Normalize.strip:
+        if step is Normalize.STRIP:
             text = text.strip().strip("\"'`").strip()
-        elif step is Normalize.casefold:
+        elif step is Normalize.CASEFOLD:
             text = text.casefold()
-        elif step is Normalize.collapse_spaces:
+        elif step is Normalize.COLLAPSE_SPACES:
             text = " ".join(text.split())
     return text
 
@@ -186,21 +215,54 @@ def _as_number(text: str) -> float | None:
 @register("answer")
 def answer_check(check: AnswerCheck, ctx: CheckContext) -> Outcome:
     if ctx.answer is None or not ctx.answer.strip():
-        return Outcome(False, "no answer given yet (press a, or `labtui check ID --answer TEXT`)",
-                       "an answer", "none")
+        return Outcome(
+            False,
+            "no answer given yet (press a, or `labtui check ID --answer TEXT`)",
+            "an answer",
+            "none",
+        )
     given = normalize(ctx.answer, check.normalize)
     try:
         expected = normalize(resolve_value(check.expected, ctx), check.normalize)
     except ValueUnavailable as exc:
-        return Outcome(False, f"cannot compute the expected answer: {exc}", "a computed value", "unavailable")
+        return Outcome(
+            False, f"cannot compute the expected answer: {exc}", "a computed value", "unavailable"
+        )
     shown = short(ctx.answer, 80)
+    if check.items is not None:
+        return _answer_items(check, given, expected, shown)
     if check.accept_regex:
         ok = re.fullmatch(expected, given) is not None
-    elif Normalize.number in check.normalize:
+    elif Normalize.NUMBER in check.normalize:
         a, b = _as_number(given), _as_number(expected)
         ok = a is not None and b is not None and a == b
     else:
         ok = given == expected
     if ok:
         return Outcome(True, f"{shown!r} is right", expected, shown)
+    for wrong in check.wrong_answers:
+        try:
+            value = normalize(resolve_value(wrong.value, ctx), check.normalize)
+        except ValueUnavailable:
+            continue
+        if value and value != expected and value == given:
+            return Outcome(
+                False,
+                ctx.templates.render(wrong.message, strict=False),
+                "(hidden until solved)",
+                shown,
+            )
     return Outcome(False, f"{shown!r} is not the answer", "(hidden until solved)", shown)
+
+
+def _answer_items(check: AnswerCheck, given: str, expected: str, shown: str) -> Outcome:
+    """A list answer: enough distinct items, each one of the expected values."""
+    allowed = {v.strip() for v in expected.split(",") if v.strip()}
+    items = list(dict.fromkeys(i for i in re.split(r"[,\s]+", given) if i))
+    stray = [i for i in items if i not in allowed]
+    if stray:
+        return Outcome(False, f"{stray[0]!r} is not one of them", "(hidden until solved)", shown)
+    need = check.items or 1
+    if len(items) < need:
+        return Outcome(False, f"{len(items)} right, {need} needed", f"{need} items", shown)
+    return Outcome(True, f"{shown!r} is right", f"{need} of: {', '.join(sorted(allowed))}", shown)

@@ -24,4 +24,13 @@ def label(check: Any) -> str:
         return f"file {check.path}" + (f": {check.yaml_path}" if check.yaml_path else "")
     if isinstance(check, AnswerCheck):
         return "your answer"
-    return str(getattr(check, "kind", "check"))
+    kind = str(getattr(check, "kind", "check"))
+    return _DEFAULTS.get(kind, f"{kind} check")
+
+
+_DEFAULTS = {
+    "choice": "your choice",
+    "reachability": "network flows",
+    "certificate": "certificate",
+    "k8s": "cluster state",
+}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from labtui.drivers.engine_api import EngineAPI, EngineError, EngineUnreachable, local_socket
 from labtui.errors import EnvironmentUnavailable, LabError
 
 LABEL = "labtui.scenario"
@@ -67,7 +68,9 @@ def engine_errors(action: str) -> Iterator[None]:
         raise
     except docker.errors.APIError as exc:
         if _is_connection_error(exc):
-            raise EnvironmentUnavailable(f"Docker engine stopped answering while {action}", START_HINT) from exc
+            raise EnvironmentUnavailable(
+                f"Docker engine stopped answering while {action}", START_HINT
+            ) from exc
         explanation = getattr(exc, "explanation", None) or str(exc)
         raise LabError(f"Docker refused {action}: {explanation}") from exc
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
@@ -76,12 +79,31 @@ def engine_errors(action: str) -> Iterator[None]:
         ) from exc
 
 
+@contextlib.contextmanager
+def fast_errors(action: str) -> Iterator[None]:
+    """The same translation as ``engine_errors`` for the stdlib client."""
+    try:
+        yield
+    except EngineUnreachable as exc:
+        raise EnvironmentUnavailable(
+            f"Docker engine is not reachable while {action} ({exc.strerror or exc})", START_HINT
+        ) from exc
+    except EngineError as exc:
+        raise LabError(f"Docker refused {action}: {exc.message}") from exc
+
+
 class DockerDriver:
-    """A connection to one Docker engine, opened on first use."""
+    """A connection to one Docker engine, opened on first use.
+
+    Inspect, exec and version go through the small stdlib client when the engine
+    is on a local unix socket (see ``engine_api``); the rest uses the docker SDK.
+    """
 
     def __init__(self, client: Any = None, timeout: float = 30.0) -> None:
         self._client = client
         self._timeout = timeout
+        path = local_socket() if client is None else None
+        self._fast = EngineAPI(path, timeout) if path else None
 
     @property
     def client(self) -> Any:
@@ -94,6 +116,9 @@ class DockerDriver:
 
     def ping(self) -> str:
         """The engine's version; raises EnvironmentUnavailable when it does not answer."""
+        if self._fast is not None:
+            with fast_errors("connecting"):
+                return str(self._fast.version().get("Version", "unknown"))
         with engine_errors("connecting"):
             version = self.client.version()
         return str(version.get("Version", "unknown"))
@@ -135,6 +160,9 @@ class DockerDriver:
 
     def inspect(self, name: str) -> dict[str, Any] | None:
         """``docker inspect NAME`` as a dict, or None when there is no such container."""
+        if self._fast is not None:
+            with fast_errors(f"inspecting container {name}"):
+                return self._fast.inspect(name)
         import docker.errors
 
         with engine_errors(f"inspecting container {name}"):
@@ -144,7 +172,9 @@ class DockerDriver:
             except docker.errors.NotFound:
                 return None
 
-    def run(self, scenario_id: str, name: str, image: str, command: list[str] | None, **options: Any) -> str:
+    def run(
+        self, scenario_id: str, name: str, image: str, command: list[str] | None, **options: Any
+    ) -> str:
         """Create and start a labelled container; returns its id."""
         with engine_errors(f"creating container {name}"):
             container = self.client.containers.run(
@@ -159,9 +189,19 @@ class DockerDriver:
 
     def exec(self, name: str, argv: list[str], user: str | None = None) -> ExecResult:
         """Run ``argv`` in a running container; output decoded, exit code from the engine."""
+        if self._fast is not None:
+            with fast_errors(f"running a command in container {name}"):
+                code, raw_out, raw_err = self._fast.exec(name, argv, user)
+            return ExecResult(
+                code,
+                raw_out.decode("utf-8", errors="replace"),
+                raw_err.decode("utf-8", errors="replace"),
+            )
         api = self.client.api
         with engine_errors(f"running a command in container {name}"):
-            exec_id = api.exec_create(name, argv, stdout=True, stderr=True, stdin=False, user=user or "")
+            exec_id = api.exec_create(
+                name, argv, stdout=True, stderr=True, stdin=False, user=user or ""
+            )
             out, err = api.exec_start(exec_id, demux=True)
             code = api.exec_inspect(exec_id).get("ExitCode")
         return ExecResult(
@@ -180,6 +220,46 @@ class DockerDriver:
                 with contextlib.suppress(docker.errors.APIError):
                     api.stop(name, timeout=grace)
                 api.remove_container(name, force=True, v=True)
+                return True
+            except docker.errors.NotFound:
+                return False
+
+    def build(self, scenario_id: str, tag: str, dockerfile: str) -> str:
+        """Build ``tag`` from Dockerfile text alone (no context, no network); returns the image id."""
+        import io
+
+        import docker.errors
+
+        with engine_errors(f"building image {tag}"):
+            try:
+                image, _ = self.client.images.build(
+                    fileobj=io.BytesIO(dockerfile.encode()),
+                    tag=tag,
+                    labels={LABEL: scenario_id},
+                    network_mode="none",
+                    rm=True,
+                    forcerm=True,
+                    pull=False,
+                )
+            except docker.errors.BuildError as exc:
+                lines = [str(c.get("stream", c.get("error", ""))).strip() for c in exc.build_log]
+                detail = next((x for x in reversed(lines) if x), str(exc))
+                raise LabError(f"building image {tag} failed: {exc.msg}", detail) from exc
+        return str(image.id)
+
+    def labelled_images(self, scenario_id: str) -> list[str]:
+        """Ids of the images labtui built for one scenario."""
+        with engine_errors("listing lab images"):
+            items = self.client.api.images(filters={"label": f"{LABEL}={scenario_id}"})
+        return [str(i["Id"]) for i in items]
+
+    def remove_image(self, image_id: str) -> bool:
+        """Remove an image (every tag of it); False when it was already gone."""
+        import docker.errors
+
+        with engine_errors(f"removing image {image_id[:19]}"):
+            try:
+                self.client.api.remove_image(image_id, force=True, noprune=False)
                 return True
             except docker.errors.NotFound:
                 return False
@@ -214,4 +294,3 @@ def created_at(attrs: dict[str, Any]) -> datetime | None:
     if frac:
         stamp = stamp.replace(microsecond=int(frac[:6].ljust(6, "0")))
     return stamp
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from labtui.drivers import shell
@@ -16,6 +17,7 @@ class Availability:
 
     docker_error: str | None = None
     tools: dict[str, bool] = field(default_factory=dict)
+    context: str | None = field(default_factory=lambda: os.environ.get("LABTUI_CONTEXT") or None)
 
     @classmethod
     def probe(cls, docker: DockerDriver | None = None) -> Availability:
@@ -31,6 +33,8 @@ class Availability:
         """Why ``scenario`` cannot run here, e.g. ``needs kind: not found on PATH``; empty when it can."""
         reasons: list[str] = []
         needs = set(scenario.requires)
+        if self.context and needs & {Requirement.kind, Requirement.cluster}:
+            return context_missing(scenario, self)
         if needs & {Requirement.docker, Requirement.kind} and self.docker_error:
             reasons.append(f"needs docker: {self.docker_error}")
         if Requirement.kind in needs:
@@ -38,3 +42,38 @@ class Availability:
         if Requirement.cluster in needs and not self.tools.get("kubectl"):
             reasons.append("needs kubectl: not found on PATH")
         return reasons
+
+
+def task_missing(needs: list[str], docker_error: str | None = None) -> list[str]:
+    """Why a task's own ``requires`` cannot be met here; empty when it can.
+
+    ``docker``, ``kind`` and ``cluster`` name environments; any other entry is a
+    program that must be on PATH (``ctr``, ``podman``).
+    """
+    reasons: list[str] = []
+    for need in needs:
+        if need in (Requirement.docker, Requirement.kind) and docker_error:
+            reasons.append(f"needs docker: {docker_error}")
+        if need == Requirement.kind:
+            reasons += [f"needs {t}: not found on PATH" for t in ("kind", "kubectl") if shell.which(t) is None]
+        elif need == Requirement.cluster:
+            if shell.which("kubectl") is None:
+                reasons.append("needs kubectl: not found on PATH")
+        elif need not in (Requirement.docker, Requirement.local) and shell.which(need) is None:
+            reasons.append(f"needs {need}: not found on PATH")
+    return list(dict.fromkeys(reasons))
+
+
+def context_missing(scenario: Scenario, available: Availability) -> list[str]:
+    """On an existing cluster (``--context``) a lab needs kubectl and must fit in one namespace."""
+    from labtui.engine.clusters import context_unavailable
+
+    reasons: list[str] = []
+    if Requirement.docker in scenario.requires and available.docker_error:
+        reasons.append(f"needs docker: {available.docker_error}")
+    if not available.tools.get("kubectl"):
+        reasons.append("needs kubectl: not found on PATH")
+    why = context_unavailable(scenario)
+    if why:
+        reasons.append(why)
+    return reasons

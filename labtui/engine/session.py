@@ -26,7 +26,8 @@ from labtui.checks import CheckContext, CheckResult
 from labtui.checks.base import ValueUnavailable, resolve_value
 from labtui.drivers import shell
 from labtui.drivers.docker import LABEL, DockerDriver, base_image, created_at
-from labtui.engine.runner import run_checks
+from labtui.engine import clusters
+from labtui.engine.runner import run_checks, run_checks_with_contexts
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
 from labtui.scenario.model import Requirement, Scenario, Solution, Task
 from labtui.scenario.templates import TemplateContext
@@ -35,6 +36,7 @@ from labtui.state.progress import ProgressStore, ScenarioProgress, now
 
 Progress = Callable[[str], None]
 SOLUTION_TIMEOUT = 120.0
+MAX_STORED_ANSWER = 65_536
 CREATED_SLACK = timedelta(seconds=2)
 
 
@@ -74,6 +76,7 @@ class ContainerState:
 class DownReport:
     removed: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,7 +97,9 @@ def record_path(scenario_id: str) -> Path:
 def read_record(scenario_id: str) -> SessionRecord | None:
     try:
         data = json.loads(record_path(scenario_id).read_text())
-        return SessionRecord(str(data["scenario"]), str(data["started_at"]), int(data.get("pid", 0)))
+        return SessionRecord(
+            str(data["scenario"]), str(data["started_at"]), int(data.get("pid", 0))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -114,13 +119,17 @@ class Session:
         folder: Path,
         store: ProgressStore | None = None,
         docker: DockerDriver | None = None,
+        context: str | None = None,
     ) -> None:
         self.scenario = scenario
         self.folder = folder
         self.store = store or ProgressStore()
         self.docker = docker or DockerDriver()
         self.lab_dir = paths.lab_dir(scenario.id)
+        # An existing cluster (kube context) instead of a kind cluster of the lab's own.
+        self.kube_context = context if context is not None else os.environ.get(clusters.CONTEXT_ENV) or None
         self.templates = self._templates()
+        self._missing: dict[str, list[str]] = {}
 
     # -- context
 
@@ -135,6 +144,7 @@ class Session:
             "LAB_SCENARIO": self.scenario.id,
             "LAB_DIR": str(self.lab_dir),
             "LABTUI_BASE_IMAGE": base_image(),
+            **clusters.session_env(self.scenario, self.lab_dir, self.store.learner, self.kube_context),
         }
 
     def _templates(self) -> TemplateContext:
@@ -147,6 +157,7 @@ class Session:
             }
         )
         ctx.add_resolver("containers", self._container_value)
+        clusters.add_templates(ctx, self.scenario, self.lab_dir, self.store.learner, self.kube_context)
         return ctx
 
     def _container_value(self, parts: list[str]) -> str:
@@ -169,6 +180,7 @@ class Session:
         return str(values[attr])
 
     def context(self, task: Task, answer: str | None = None) -> CheckContext:
+        self.lab_dir.mkdir(parents=True, exist_ok=True)
         return CheckContext(
             scenario=self.scenario,
             task=task,
@@ -184,7 +196,9 @@ class Session:
             return self.scenario.task(task_id)
         except KeyError:
             known = ", ".join(t.id for t in self.scenario.tasks)
-            raise InvalidInput(f"scenario {self.scenario.id} has no task {task_id!r}", f"tasks: {known}") from None
+            raise InvalidInput(
+                f"scenario {self.scenario.id} has no task {task_id!r}", f"tasks: {known}"
+            ) from None
 
     def render(self, text: str) -> str:
         """Instructions and hints with templates filled; names that fail are left as written."""
@@ -214,8 +228,41 @@ class Session:
 
     @property
     def completed(self) -> bool:
+        """Every task that can run here has passed (tasks needing a missing tool do not count)."""
         sp = self.progress
-        return all(sp.tasks.get(t.id) is not None and sp.tasks[t.id].passed for t in self.scenario.tasks)
+        return all(
+            sp.tasks.get(t) is not None and sp.tasks[t].passed for t in self.available_task_ids
+        )
+
+    def task_missing(self, task_id: str) -> list[str]:
+        """Why a task cannot run on this machine (its own ``requires``); empty when it can."""
+        task = self.task(task_id)
+        if not task.requires:
+            return []
+        if task_id not in self._missing:
+            from labtui.engine.requirements import task_missing
+
+            docker_error = None
+            if {"docker", "kind"} & set(task.requires):
+                try:
+                    self.docker.ping()
+                except LabError as exc:
+                    docker_error = exc.message
+            self._missing[task_id] = task_missing(list(task.requires), docker_error)
+        return self._missing[task_id]
+
+    @property
+    def available_task_ids(self) -> list[str]:
+        return [t.id for t in self.scenario.tasks if not self.task_missing(t.id)]
+
+    def _unavailable(self, task: Task) -> TaskResult | None:
+        reasons = self.task_missing(task.id)
+        if not reasons:
+            return None
+        why = "; ".join(reasons)
+        return TaskResult(
+            task.id, [CheckResult("requires", "not available here", False, why, unavailable=True)]
+        )
 
     # -- lifecycle
 
@@ -230,14 +277,22 @@ class Session:
             progress("connecting to Docker")
             self.docker.ping()
         fresh = record is None
-        if fresh:
+        if self.uses_docker:
+            self._check_names_free(record)
+        if record is None:
             record = self._write_record()
-        assert record is not None
         created: list[str] = []
         try:
             self._prepare_lab_dir(fresh)
+            if clusters.uses_cluster(self.scenario):
+                clusters.bring_up(self.scenario, self.lab_dir, self.templates, self.store.learner,
+                                  self.kube_context, progress)
             if self.uses_docker:
-                self._check_names_free(record)
+                for image in self.scenario.environment.images:
+                    progress(f"building image {image.name}")
+                    self.docker.build(
+                        self.scenario.id, image.name, self.templates.render(image.dockerfile)
+                    )
                 for spec in self.scenario.environment.containers:
                     if cancelled and cancelled():
                         raise LabError("cancelled")
@@ -248,6 +303,9 @@ class Session:
                 with contextlib.suppress(LabError):
                     self.docker.remove(name, grace=0)
             if fresh:
+                for image_id in self.docker.labelled_images(self.scenario.id):
+                    with contextlib.suppress(LabError):
+                        self.docker.remove_image(image_id)
                 record_path(self.scenario.id).unlink(missing_ok=True)
                 shutil.rmtree(self.lab_dir, ignore_errors=True)
             raise
@@ -283,6 +341,10 @@ class Session:
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(self.templates.render(content))
+        if env.pki is not None:
+            from labtui.pki.lab import prepare
+
+            prepare(self.lab_dir, env.pki, fresh, self.templates.render)
 
     def _lab_path(self, rel: str) -> Path:
         dest = (self.lab_dir / rel).resolve()
@@ -290,7 +352,7 @@ class Session:
             raise InvalidInput(f"file {rel!r} would be written outside the lab directory")
         return dest
 
-    def _check_names_free(self, record: SessionRecord) -> None:
+    def _check_names_free(self, record: SessionRecord | None) -> None:
         for name in self.scenario.container_names:
             attrs = self.docker.inspect(name)
             if attrs is not None and not self._owned(attrs, record):
@@ -331,8 +393,13 @@ class Session:
             "working_dir": spec.working_dir,
         }
         command = self.templates.render_argv(spec.command) if spec.command else None
-        self.docker.run(self.scenario.id, spec.name, image, command,
-                        **{k: v for k, v in options.items() if v is not None})
+        self.docker.run(
+            self.scenario.id,
+            spec.name,
+            image,
+            command,
+            **{k: v for k, v in options.items() if v is not None},
+        )
         return True
 
     def down(self, progress: Progress = _quiet) -> DownReport:
@@ -354,6 +421,11 @@ class Session:
                     report.removed.append(name)
                 else:
                     report.left.append(name)
+            for image_id in self.docker.labelled_images(self.scenario.id):
+                if self.docker.remove_image(image_id):
+                    report.images.append(image_id.removeprefix("sha256:")[:12])
+        if clusters.uses_cluster(self.scenario):
+            clusters.tear_down(self.scenario, self.lab_dir, self.store.learner, self.kube_context, progress)
         shutil.rmtree(self.lab_dir, ignore_errors=True)
         record_path(self.scenario.id).unlink(missing_ok=True)
         progress("environment removed")
@@ -374,7 +446,9 @@ class Session:
             except LabError:
                 out.append(ContainerState(name, "unknown", name in declared))
                 continue
-            state = "absent" if attrs is None else str(attrs.get("State", {}).get("Status", "unknown"))
+            state = (
+                "absent" if attrs is None else str(attrs.get("State", {}).get("Status", "unknown"))
+            )
             out.append(ContainerState(name, state, name in declared))
         return out
 
@@ -390,33 +464,68 @@ class Session:
     ) -> TaskResult:
         """Run a task's checks. ``answer`` (data only) is stored and compared, never executed."""
         task = self.task(task_id)
+        missing = self._unavailable(task)
+        if missing is not None:
+            return missing
         if answer is None and task.needs_answer:
             stored = self.progress.tasks.get(task_id)
             answer = stored.answer if stored else None
-        result = TaskResult(task_id, run_checks(task.checks, self.context(task, answer), on_result, cancelled))
-        if record and not result.unavailable:
-            self._record(task, result, answer)
+        result = TaskResult(
+            task_id, run_checks(task.checks, self.context(task, answer), on_result, cancelled)
+        )
+        if record:
+            self._record([(task, result, answer)])
         return result
 
-    def _record(self, task: Task, result: TaskResult, answer: str | None) -> None:
-        task_ids = [t.id for t in self.scenario.tasks]
+    def _record(self, outcomes: list[tuple[Task, TaskResult, str | None]]) -> None:
+        """One progress write for a batch; results cut short by an unavailable engine are not counted."""
+        counted = [o for o in outcomes if not o[1].unavailable]
+        if not counted:
+            return
+        task_ids = self.available_task_ids
 
         def change(sp: ScenarioProgress) -> None:
-            tp = sp.task(task.id)
-            tp.attempts += 1
-            if task.needs_answer and answer is not None:
-                tp.answer = answer
-            if result.passed and not tp.passed:
-                tp.passed_at = now()
-            tp.passed = result.passed
+            for task, result, answer in counted:
+                tp = sp.task(task.id)
+                tp.attempts += 1
+                if task.needs_answer and answer is not None:
+                    tp.answer = answer if len(answer) <= MAX_STORED_ANSWER else None
+                if result.passed and not tp.passed:
+                    tp.passed_at = now()
+                tp.passed = result.passed
             if sp.completed_at is None and sp.passed_count(task_ids) == len(task_ids):
                 sp.completed_at = now()
 
         self.store.update(self.scenario.id, change)
 
-    def check_all(self, answer_for: dict[str, str] | None = None, record: bool = True) -> list[TaskResult]:
-        answers = answer_for or {}
-        return [self.check(t.id, answers.get(t.id), record=record) for t in self.scenario.tasks]
+    def check_many(
+        self, task_ids: list[str], answers: dict[str, str] | None = None
+    ) -> list[TaskResult]:
+        """Check several tasks at once: all their checks run concurrently, each task is recorded."""
+        answers = answers or {}
+        tasks = [self.task(t) for t in task_ids]
+        stored = self.progress.tasks
+        batch: list[tuple[Task, str | None]] = []
+        for task in tasks:
+            if self.task_missing(task.id):
+                continue
+            answer = answers.get(task.id)
+            if answer is None and task.needs_answer and task.id in stored:
+                answer = stored[task.id].answer
+            batch.append((task, answer))
+        jobs = [
+            (self.context(task, answer), check) for task, answer in batch for check in task.checks
+        ]
+        flat = run_checks_with_contexts(jobs)
+        done: dict[str, TaskResult] = {}
+        outcomes: list[tuple[Task, TaskResult, str | None]] = []
+        for task, answer in batch:
+            result = TaskResult(task.id, flat[: len(task.checks)])
+            flat = flat[len(task.checks) :]
+            outcomes.append((task, result, answer))
+            done[task.id] = result
+        self._record(outcomes)
+        return [done.get(t.id) or self._unavailable(t) or TaskResult(t.id, []) for t in tasks]
 
     def next_hint(self, task_id: str) -> list[str]:
         """Reveal one more hint (counted in progress); returns every hint revealed so far."""
@@ -451,7 +560,10 @@ class Session:
         task = self.task(task_id)
         if task.solution is None:
             return []
-        steps = [" ".join(_quote(a) for a in self.templates.render_argv(argv)) for argv in task.solution.run]
+        steps = [
+            " ".join(_quote(a) for a in self.templates.render_argv(argv))
+            for argv in task.solution.run
+        ]
         steps += [f"write {path}" for path in task.solution.files]
         if task.solution.answer is not None:
             steps.append("answer: (computed from your environment)")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labtui.scenario.catalog import SCENARIO_FILE, Entry
-from labtui.scenario.model import Scenario, ValueSource
+from labtui.scenario.model import AnswerCheck, CommandCheck, ExecCheck, Scenario, ValueSource
 from labtui.state import paths
 
 
@@ -82,12 +82,11 @@ def commands_preview(scenario: Scenario) -> list[str]:
         out.append(f"docker run -d --name {c.name}{flags} {c.image}{cmd}")
     for task in scenario.tasks:
         for check in task.checks:
-            kind = getattr(check, "kind", "")
-            if kind == "command":
+            if isinstance(check, CommandCheck):
                 out.append(f"check: {_argv(check.command)}")
-            elif kind == "exec":
+            elif isinstance(check, ExecCheck):
                 out.append(f"check in container {check.container}: {_argv(check.command)}")
-            elif kind == "answer":
+            elif isinstance(check, AnswerCheck):
                 out += [f"check: {line}" for line in _source(check.expected)]
         if task.solution is not None:
             out += [f"solution: {_argv(argv)}" for argv in task.solution.run]

@@ -26,6 +26,7 @@ class TaskVerdict:
     before: TaskResult | None = None
     after: TaskResult | None = None
     error: str | None = None
+    skipped: str | None = None
 
     @property
     def failed_before(self) -> list[str]:
@@ -34,6 +35,7 @@ class TaskVerdict:
 
     @property
     def ok(self) -> bool:
+        """Proven: failed before, passed after. A skipped task is not ok (see ``settled``)."""
         return (
             self.error is None
             and self.before is not None
@@ -41,6 +43,11 @@ class TaskVerdict:
             and not self.failed_before
             and self.after.passed
         )
+
+    @property
+    def settled(self) -> bool:
+        """Proven, or skipped with a reason because it needs something this machine lacks."""
+        return self.ok or (self.skipped is not None and self.error is None)
 
 
 @dataclass
@@ -51,7 +58,15 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and bool(self.tasks) and all(t.ok for t in self.tasks)
+        return (
+            self.error is None
+            and any(t.ok for t in self.tasks)
+            and all(t.settled for t in self.tasks)
+        )
+
+    @property
+    def skipped(self) -> list[TaskVerdict]:
+        return [t for t in self.tasks if t.skipped is not None]
 
 
 def verify(
@@ -71,8 +86,14 @@ def verify(
             for task in scenario.tasks:
                 verdict = TaskVerdict(task.id)
                 report.tasks.append(verdict)
+                missing = session.task_missing(task.id)
+                if missing:
+                    verdict.skipped = "; ".join(missing)
+                    progress(f"{task.id}: skipped ({verdict.skipped})")
+                    continue
                 progress(f"{task.id}: checks before the solution")
                 verdict.before = session.check(task.id)
+                raise_if_unavailable(verdict.before)
                 if task.solution is None:
                     verdict.error = "no reference solution"
                     break
@@ -86,10 +107,7 @@ def verify(
                     break
                 progress(f"{task.id}: checks after the solution")
                 verdict.after = session.check(task.id)
-                if verdict.after.unavailable:
-                    raise EnvironmentUnavailable(
-                        next(r.message for r in verdict.after.results if r.unavailable)
-                    )
+                raise_if_unavailable(verdict.after)
         finally:
             progress("removing the environment")
             try:
@@ -97,3 +115,10 @@ def verify(
             except LabError as exc:
                 report.error = f"down failed: {exc}"
     return report
+
+
+def raise_if_unavailable(result: TaskResult) -> None:
+    """A check cut short by a missing engine proves nothing: stop with exit code 3."""
+    for r in result.results:
+        if r.unavailable:
+            raise EnvironmentUnavailable(r.message, r.hint or "")

@@ -68,6 +68,15 @@ def test_learner_walkthrough_with_cli() -> None:
     ).stdout.strip()
     ok = labtui("check", "pid-namespace-sharing", "--task", "pid-on-host", "--answer", host_pid)
     assert ok.returncode == 0, ok.stdout
+    hostname = subprocess.run(
+        ["docker", "exec", "c2", "cat", "/proc/1/root/etc/hostname"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    for task, answer in (("peek-across", hostname), ("why-sharing-weakens", "b")):
+        done = labtui("check", "pid-namespace-sharing", "--task", task, "--answer", answer)
+        assert done.returncode == 0, done.stdout
     every = labtui("check", "pid-namespace-sharing")
     assert every.returncode == 0, every.stdout
 

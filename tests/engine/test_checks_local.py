@@ -127,4 +127,4 @@ def test_docker_down_is_reported_as_unavailable(
         [ADAPTER.validate_python({"kind": "container", "name": "c1", "running": True})], context
     )
     assert not r.passed and r.unavailable
-    assert "not reachable" in r.message and "start Docker" in r.message
+    assert "not reachable" in r.message and r.hint and "start Docker" in r.hint

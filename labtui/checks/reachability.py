@@ -1,0 +1,136 @@
+"""The ``reachability`` check kind: flows that must be allowed or denied.
+
+Locally the NetworkPolicy engine evaluates every flow over the manifests of the
+lab directory. When the lab runs on a cluster, the cluster layer registers a
+prober factory (:func:`register_prober`); each flow is then probed for real,
+the probe decides, and the engine's verdict is shown next to it so a learner
+sees where the cluster and the spec disagree (a CNI that does not enforce
+policies, a connection that outlived a policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from labtui.checks.base import CheckContext, Outcome, register, short
+from labtui.errors import LabError
+from labtui.netpol.evaluate import evaluate, resolve
+from labtui.netpol.model import Cluster
+from labtui.netpol.parse import load
+from labtui.netpol.probe import Prober
+from labtui.scenario.model import Flow, ReachabilityCheck, Scenario
+
+ProberFactory = Callable[[CheckContext], Prober | None]
+PROBER_FACTORIES: list[ProberFactory] = []
+
+
+def register_prober(factory: ProberFactory) -> ProberFactory:
+    """A factory returns a prober when ``ctx``'s lab runs on a cluster, else None."""
+    PROBER_FACTORIES.append(factory)
+    return factory
+
+
+def prober_for(ctx: CheckContext) -> Prober | None:
+    for factory in PROBER_FACTORIES:
+        prober = factory(ctx)
+        if prober is not None:
+            return prober
+    return None
+
+
+def is_network_lab(scenario: Scenario) -> bool:
+    """A lab whose checks evaluate flows: its lab screen shows the reachability matrix."""
+    return any(isinstance(c, ReachabilityCheck) for t in scenario.tasks for c in t.checks)
+
+
+def load_lab(check: ReachabilityCheck, ctx: CheckContext) -> Cluster:
+    paths: list[Path] = []
+    for raw in check.manifests:
+        rel = ctx.templates.render(raw)
+        path = (ctx.lab_dir / rel).resolve()
+        if not path.exists():
+            where = "the lab directory" if rel in (".", "") else rel
+            raise LabError(
+                f"{where} does not exist",
+                "start the lab (`labtui up ID`) and write the files there",
+            )
+        paths.append(path)
+    return load(paths, base=ctx.lab_dir.resolve())
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    flow: Flow
+    engine: bool
+    reason: str
+    probed: bool | None = None
+
+    @property
+    def verdict(self) -> bool:
+        return self.engine if self.probed is None else self.probed
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == (self.flow.expected == "allowed")
+
+    def line(self) -> str:
+        f = self.flow
+        text = f"{f.source} -> {f.to} {f.protocol}/{f.port}: expected {f.expected}, engine {_word(self.engine)}"
+        if self.probed is not None:
+            text += f", cluster {_word(self.probed)}"
+        return text
+
+
+def _word(allowed: bool) -> str:
+    return "allowed" if allowed else "denied"
+
+
+@register("reachability")
+def reachability_check(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
+    try:
+        cluster = load_lab(check, ctx)
+    except LabError as exc:
+        return Outcome(False, f"cannot read the manifests: {exc}", "valid manifests", exc.message)
+    prober = prober_for(ctx)
+    results = []
+    for flow in check.flows:
+        render = ctx.templates.render
+        try:
+            verdict = evaluate(
+                cluster,
+                resolve(cluster, render(flow.source)),
+                resolve(cluster, render(flow.to)),
+                flow.port,
+                flow.protocol,
+            )
+        except LabError as exc:
+            return Outcome(
+                False, f"flow {flow.source} -> {flow.to}: {exc}", "known endpoints", exc.message
+            )
+        probed = (
+            prober.probe(render(flow.source), render(flow.to), flow.port, flow.protocol)
+            if prober
+            else None
+        )
+        results.append(FlowResult(flow, verdict.allowed, verdict.reason, probed))
+    expected = "; ".join(
+        f"{r.flow.source} -> {r.flow.to}:{r.flow.port} {r.flow.expected}" for r in results
+    )
+    actual = "; ".join(r.line() for r in results)
+    wrong = [r for r in results if not r.ok]
+    disagree = [r for r in results if r.probed is not None and r.probed != r.engine]
+    note = f" (the cluster disagrees with the spec on {len(disagree)})" if disagree else ""
+    if not wrong:
+        return Outcome(True, f"all {len(results)} flows as expected{note}", expected, actual)
+    first = wrong[0]
+    more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+    return Outcome(
+        False,
+        f"{first.flow.source} -> {first.flow.to} {first.flow.protocol}/{first.flow.port} is "
+        f"{_word(first.verdict)}, expected {first.flow.expected}{more}{note}: "
+        f"{short(first.reason, 600)}",
+        expected,
+        actual,
+    )

@@ -1,0 +1,75 @@
+"""``labtui cluster ...``: the kind side of cluster labs, and the global ``--context`` option."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+CONTEXT_ENV = "LABTUI_CONTEXT"
+
+
+def use_context(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--context NAME``: Kubernetes labs run in a namespace of this existing cluster."""
+    if value:
+        os.environ[CONTEXT_ENV] = value
+
+
+context_option = click.option(
+    "--context",
+    "kube_context",
+    metavar="NAME",
+    expose_value=False,
+    callback=use_context,
+    help="Run Kubernetes labs on this existing cluster (kube context), one namespace per learner.",
+)
+
+
+@click.group("cluster")
+def cluster() -> None:
+    """kind clusters of the cluster labs."""
+
+
+@cluster.command("config")
+@click.argument("scenario_id")
+@click.pass_obj
+def config_cmd(obj: Any, scenario_id: str) -> None:
+    """Print the kind config a scenario's cluster is built from (works offline)."""
+    from labtui.cli import EXIT_FAILED, err, handle_errors
+    from labtui.drivers.kind import cluster_name, render_config
+    from labtui.engine.clusters import spec_of
+    from labtui.scenario.model import Requirement
+    from labtui.state import paths
+
+    @handle_errors
+    def run() -> None:
+        session = obj.session(scenario_id, runs=False)
+        scenario = session.scenario
+        if Requirement.kind not in scenario.requires:
+            err(
+                f"error: scenario {scenario_id} does not use a kind cluster (requires: "
+                f"{', '.join(r.value for r in scenario.requires)})"
+            )
+            sys.exit(EXIT_FAILED)
+        click.echo(
+            render_config(spec_of(scenario), cluster_name(scenario.id), paths.lab_dir(scenario.id)),
+            nl=False,
+        )
+
+    run()
+
+
+@cluster.command("list")
+def list_cmd() -> None:
+    """labtui's kind clusters on this machine (never anyone else's)."""
+    from labtui.cli import handle_errors
+    from labtui.drivers.kind import PREFIX, KindDriver
+
+    @handle_errors
+    def run() -> None:
+        ours = [c for c in KindDriver().clusters() if c.startswith(PREFIX)]
+        click.echo("\n".join(ours) if ours else "no labtui clusters")
+
+    run()

@@ -1,0 +1,1 @@
+"""A kubeadm-faithful PKI and kubeconfig generator, and certificate inspection helpers."""

@@ -1,0 +1,106 @@
+"""A small index of the catalog, so the first frame needs neither YAML nor pydantic.
+
+The app paints the catalog from this index when every scenario file is where
+the index saw it, with the same size and modification time; the full load runs
+right after the first frame anyway (a lab needs it), corrects anything the
+index missed and rewrites it. So a stale index can at worst show a row for a
+moment, never open a wrong lab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from labtui.state import paths
+
+CACHE_VERSION = 1
+SCENARIO_FILE = "scenario.yaml"
+ENV_PATH = "LABTUI_SCENARIOS_PATH"
+
+
+def _builtin_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_scenarios"
+    return packaged if packaged.is_dir() else here.parent / "scenarios"
+
+
+def roots(scenario_dirs: Sequence[str | Path]) -> list[Path]:
+    """The folders the catalog reads, in its order (built-in first)."""
+    dirs = [_builtin_dir(), *(Path(p).expanduser() for p in scenario_dirs)]
+    dirs += [
+        Path(p).expanduser() for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p.strip()
+    ]
+    return dirs
+
+
+def _files(folders: Sequence[Path]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for root in folders:
+        if root.is_file():
+            candidates = [root]
+        elif (root / SCENARIO_FILE).is_file():
+            candidates = [root / SCENARIO_FILE]
+        elif root.is_dir():
+            candidates = sorted(root.glob(f"*/{SCENARIO_FILE}"))
+        else:
+            candidates = []
+        for file in candidates:
+            with contextlib.suppress(OSError):
+                st = file.stat()
+                found[str(file.resolve())] = [st.st_mtime_ns, st.st_size]
+    return found
+
+
+def cache_path() -> Path:
+    return paths.data_dir() / "cache" / "catalog.json"
+
+
+def read(scenario_dirs: Sequence[str | Path]) -> list[dict[str, Any]] | None:
+    """The indexed rows when every file is unchanged, else None."""
+    folders = roots(scenario_dirs)
+    try:
+        data = json.loads(cache_path().read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return None
+    if data.get("roots") != [str(r) for r in folders] or data.get("files") != _files(folders):
+        return None
+    rows = data.get("rows")
+    return rows if isinstance(rows, list) else None
+
+
+def write(scenario_dirs: Sequence[str | Path], rows: list[dict[str, Any]]) -> None:
+    folders = roots(scenario_dirs)
+    payload = {
+        "version": CACHE_VERSION,
+        "roots": [str(r) for r in folders],
+        "files": _files(folders),
+        "rows": rows,
+    }
+    path = cache_path()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(payload))
+        os.replace(tmp, path)
+
+
+def task_progress(learner: str | None) -> dict[str, dict[str, Any]]:
+    """Per scenario: the raw task progress from the progress file (read without the model)."""
+    name = paths.safe_name(learner) if learner else paths.default_learner()
+    try:
+        data = json.loads((paths.data_dir() / "progress" / f"{name}.json").read_text())
+        scenarios = data.get("scenarios", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return (
+        {k: v for k, v in scenarios.items() if isinstance(v, dict)}
+        if isinstance(scenarios, dict)
+        else {}
+    )

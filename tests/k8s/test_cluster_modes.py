@@ -1,0 +1,195 @@
+"""kind mode and existing-cluster mode of a Session: namespaces, availability, env, templates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import kmock
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from labtui.cli import main
+from labtui.drivers.kube import KubeClient
+from labtui.engine import clusters
+from labtui.engine.requirements import Availability
+from labtui.engine.session import Session
+from labtui.errors import EnvironmentUnavailable, InvalidInput
+from labtui.scenario.catalog import Catalog
+from labtui.scenario.model import Scenario
+from labtui.state.progress import ProgressStore
+from tests.k8s.conftest import Cluster
+
+KIND_LABS = [
+    "rbac-least-privilege",
+    "secrets-in-kubernetes",
+    "audit-logging",
+    "etcd-encryption-at-rest",
+    "admission-control",
+    "apiserver-access",
+]
+
+
+def entry(sid: str) -> tuple[Scenario, Path]:
+    e = Catalog().find(sid)
+    assert e.scenario is not None
+    return e.scenario, e.folder
+
+
+def session(sid: str, tmp_path: Path, context: str | None = None, learner: str = "ada") -> Session:
+    sc, folder = entry(sid)
+    return Session(
+        sc, folder, store=ProgressStore(learner, path=tmp_path / "p.json"), context=context
+    )
+
+
+def test_learner_namespaces_are_dns_labels() -> None:
+    assert (
+        clusters.learner_namespace("Ada.Lovelace", "rbac-least-privilege")
+        == "labtui-ada-lovelace-rbac-least-privilege"
+    )
+    long = clusters.learner_namespace("x" * 60, "etcd-encryption-at-rest")
+    assert len(long) <= 63 and long.startswith("labtui-xxx")
+    assert long != clusters.learner_namespace("x" * 61, "etcd-encryption-at-rest")
+
+
+def test_kind_sessions_point_kubeconfig_into_the_lab_dir(tmp_path: Path) -> None:
+    s = session("audit-logging", tmp_path)
+    assert s.env["KUBECONFIG"] == str(s.lab_dir / "kubeconfig")
+    assert s.env["LAB_CLUSTER"] == "labtui-audit-logging"
+    assert s.env["LAB_NAMESPACE"] == "lab"
+    assert s.render("{control_plane} {namespace} {cluster_name}") == (
+        "labtui-audit-logging-control-plane lab labtui-audit-logging"
+    )
+    assert (
+        session("admission-control", tmp_path).render("{worker}")
+        == "labtui-admission-control-worker"
+    )
+    docker_lab = session("pid-namespace-sharing", tmp_path)
+    assert "KUBECONFIG" not in docker_lab.env
+
+
+def test_context_sessions_use_a_namespace_per_learner(tmp_path: Path) -> None:
+    s = session("rbac-least-privilege", tmp_path, context="classroom", learner="ada")
+    assert s.render("{namespace}") == "labtui-ada-rbac-least-privilege"
+    assert "LAB_CLUSTER" not in s.env
+
+
+@pytest.mark.parametrize("sid", KIND_LABS)
+def test_catalog_says_kind_labs_need_kind_here(sid: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
+    sc, _ = entry(sid)
+    reasons = Availability(None, {"kind": False, "kubectl": True}).missing(sc)
+    assert reasons == ["needs kind: not found on PATH"]
+
+
+def test_on_an_existing_cluster_only_namespaced_labs_are_available() -> None:
+    here = Availability(None, {"kind": False, "kubectl": True}, context="classroom")
+    available = {sid: here.missing(entry(sid)[0]) for sid in KIND_LABS}
+    assert available["rbac-least-privilege"] == []
+    assert available["secrets-in-kubernetes"] == []
+    assert "audit logging" in available["audit-logging"][0]
+    assert "encryption at rest" in available["etcd-encryption-at-rest"][0]
+    assert "its own nodes" in available["admission-control"][0]
+    assert "node access or cluster-wide configuration" in available["apiserver-access"][0]
+    assert all("--context" in r[0] for sid, r in available.items() if r)
+    no_kubectl = Availability(None, {"kind": False, "kubectl": False}, context="classroom")
+    assert no_kubectl.missing(entry("rbac-least-privilege")[0]) == [
+        "needs kubectl: not found on PATH"
+    ]
+
+
+@pytest.mark.parametrize("sid", KIND_LABS)
+def test_solve_verify_exits_3_without_kind(
+    sid: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither kind nor kubectl
+    res = CliRunner().invoke(main, ["solve", sid, "--verify"])
+    assert res.exit_code == 3, res.output
+    assert "not found on PATH" in res.output
+    assert "what to do:" in res.output
+
+
+def test_up_of_a_namespace_lab_refuses_cluster_wide_labs_on_a_context(tmp_path: Path) -> None:
+    s = session("audit-logging", tmp_path, context="classroom")
+    with pytest.raises(EnvironmentUnavailable, match="needs its own kind cluster"):
+        s.up()
+    assert not s.is_up
+
+
+def test_objects_outside_the_lab_namespace_are_refused() -> None:
+    ok = [{"kind": "Secret", "metadata": {"name": "s"}}]
+    clusters._check_scope(ok, "labtui-ada-x", "m.yaml")
+    with pytest.raises(InvalidInput, match="cluster-wide"):
+        clusters._check_scope([{"kind": "ClusterRole", "metadata": {"name": "r"}}], "ns", "m.yaml")
+    with pytest.raises(InvalidInput, match="names namespace kube-system"):
+        clusters._check_scope(
+            [{"kind": "Secret", "metadata": {"name": "s", "namespace": "kube-system"}}],
+            "ns",
+            "m.yaml",
+        )
+
+
+@pytest.mark.asyncio
+async def test_existing_cluster_mode_end_to_end(
+    cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """up / check / down of the RBAC lab in a learner namespace, with kubectl reading the user's context."""
+    import shutil
+
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not on PATH")
+    user_config = yaml.safe_load(cluster.kubeconfig_path.read_text())
+    user_config["contexts"][0]["name"] = "classroom"
+    user_config["current-context"] = "classroom"
+    user_kubeconfig = tmp_path / "user-kubeconfig"
+    user_kubeconfig.write_text(yaml.safe_dump(user_config))
+    monkeypatch.setenv("KUBECONFIG", str(user_kubeconfig))
+    for res in ("rbac.authorization.k8s.io/v1/rolebindings", "v1/serviceaccounts"):
+        cluster.api.resources[res] = kmock.ResourceInfo()
+
+    s = session("rbac-least-privilege", tmp_path, context="classroom", learner="ada")
+    lines: list[str] = []
+    await cluster.run(lambda: s.up(progress=lines.append))
+    ns = "labtui-ada-rbac-least-privilege"
+    assert f"using kube context classroom, namespace {ns}" in lines
+    lab_config = yaml.safe_load((s.lab_dir / "kubeconfig").read_text())
+    assert lab_config["contexts"][0]["context"]["namespace"] == ns
+    assert os.stat(s.lab_dir / "kubeconfig").st_mode & 0o777 == 0o600
+    stored = {(k[1], k[2]) for k in cluster.api.objects}
+    assert {(ns, "pod-reader"), (ns, "db-credentials"), (ns, "pod-reader-edit")} <= stored
+    assert cluster.api.namespaces[ns]["metadata"]["labels"] == {
+        "labtui.scenario": "rbac-least-privilege",
+        "labtui.learner": "ada",
+    }
+
+    # A second up keeps the learner's changes: the starting manifests are applied once.
+    kube = KubeClient.from_file(s.lab_dir / "kubeconfig")
+    await cluster.run(kube.delete, "v1", "secrets", "db-credentials", ns)
+    await cluster.run(s.up)
+    assert await cluster.run(kube.get, "v1", "secrets", "db-credentials", ns) is None
+
+    result = await cluster.run(lambda: s.check("remove-broad-binding", record=False))
+    assert [r.passed for r in result.results] == [
+        False,
+        True,
+    ]  # the binding exists; no grants in the emulator
+
+    await cluster.run(s.down)
+    assert ns not in cluster.api.namespaces
+
+
+def test_list_shows_kind_labs_as_unavailable_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import json
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    res = CliRunner().invoke(main, ["list", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in json.loads(res.output)}
+    for sid in KIND_LABS:
+        assert "needs kind: not found on PATH" in rows[sid]["unavailable"]
+    text = CliRunner().invoke(main, ["list"]).output
+    assert "unavailable here: needs kind: not found on PATH" in text

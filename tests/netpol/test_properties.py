@@ -1,0 +1,105 @@
+"""Invariants of NetworkPolicy semantics, checked over random clusters."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labtui.netpol.evaluate import evaluate, isolating
+from labtui.netpol.matrix import compute, naive_allowed
+from labtui.netpol.model import Cluster, Direction, Endpoint, LabelSelector, Policy, Protocol, Rule
+from tests.netpol.strategies import EXTERNALS, NAMESPACES, PORTS, clusters, policies, protocols
+
+flows = st.tuples(st.sampled_from(PORTS), protocols)
+
+
+def with_policy(cluster: Cluster, policy: Policy) -> Cluster:
+    return replace(cluster, policies=[*cluster.policies, policy])
+
+
+def endpoints(cluster: Cluster) -> list[Endpoint]:
+    return [*cluster.pods, *EXTERNALS]
+
+
+def verdicts(cluster: Cluster, port: int, proto: Protocol) -> dict[tuple[str, str], bool]:
+    out = {}
+    for src in endpoints(cluster):
+        for dst in endpoints(cluster):
+            if isinstance(src, type(EXTERNALS[0])) and isinstance(dst, type(EXTERNALS[0])):
+                continue
+            out[(src.ref, dst.ref)] = evaluate(cluster, src, dst, port, proto).allowed
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(clusters(), policies(99))
+def test_adding_a_policy_never_unisolates(cluster: Cluster, extra: Policy) -> None:
+    after = with_policy(cluster, extra)
+    for pod in cluster.pods:
+        for direction in Direction:
+            if isolating(cluster, pod, direction):
+                assert isolating(after, pod, direction)
+
+
+@settings(max_examples=80, deadline=None)
+@given(clusters(), st.sampled_from(NAMESPACES), flows)
+def test_allow_all_ingress_never_reduces_reachability(
+    cluster: Cluster, ns: str, flow: tuple[int, Protocol]
+) -> None:
+    allow_all = Policy("allow-all", ns, LabelSelector(), frozenset({Direction.ingress}), (Rule(),))
+    before = verdicts(cluster, *flow)
+    after = verdicts(with_policy(cluster, allow_all), *flow)
+    assert all(after[k] for k, v in before.items() if v)
+
+
+@settings(max_examples=80, deadline=None)
+@given(clusters(), policies(99), flows)
+def test_a_policy_on_already_isolated_pods_only_adds(
+    cluster: Cluster, extra: Policy, flow: tuple[int, Protocol]
+) -> None:
+    """Union of rules: a policy that isolates nothing new can only allow more."""
+    for pod in cluster.pods:
+        for direction in extra.types:
+            if (
+                pod.namespace == extra.namespace
+                and extra.pod_selector.matches(pod.labels)
+                and not isolating(cluster, pod, direction)
+            ):
+                return
+    before = verdicts(cluster, *flow)
+    after = verdicts(with_policy(cluster, extra), *flow)
+    assert all(after[k] for k, v in before.items() if v)
+
+
+@settings(max_examples=80, deadline=None)
+@given(clusters(), policies(99), flows)
+def test_ingress_only_policy_never_changes_egress(
+    cluster: Cluster, extra: Policy, flow: tuple[int, Protocol]
+) -> None:
+    extra = replace(extra, types=frozenset({Direction.ingress}))
+    after = with_policy(cluster, extra)
+    for src in cluster.pods:
+        for dst in endpoints(cluster):
+            a = evaluate(cluster, src, dst, *flow).egress.allowed
+            b = evaluate(after, src, dst, *flow).egress.allowed
+            assert a == b
+
+
+@settings(max_examples=120, deadline=None)
+@given(clusters(max_policies=6), flows)
+def test_fast_matrix_agrees_with_naive_and_explanations(
+    cluster: Cluster, flow: tuple[int, Protocol]
+) -> None:
+    port, proto = flow
+    matrix = compute(cluster, port, proto)
+    naive = naive_allowed(cluster, port, proto)
+    n = len(cluster.pods)
+    for i in range(n):
+        for j in range(n):
+            assert matrix.allowed(i, j) == naive[i][j]
+            verdict = matrix.explain(i, j)
+            assert verdict.allowed == naive[i][j]
+            assert verdict.allowed == (verdict.egress.allowed and verdict.ingress.allowed)
+            assert verdict.reason.startswith("allowed" if verdict.allowed else "denied")

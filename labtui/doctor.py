@@ -34,7 +34,7 @@ class Item:
 
 @dataclass
 class Leftover:
-    kind: Literal["container", "session"]
+    kind: Literal["container", "image", "session"]
     name: str
     scenario: str
     detail: str = ""
@@ -124,6 +124,8 @@ def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
         with contextlib.suppress(LabError):
             for c in docker.labelled():
                 out.leftovers.append(Leftover("container", c.name, c.scenario, c.status))
+            for lab_image in docker.lab_images():
+                out.leftovers.append(Leftover("image", lab_image.name, lab_image.scenario))
     if out.leftovers:
         out.items.append(
             Item(
@@ -146,7 +148,7 @@ class CleanReport:
 
 
 def clean(catalog: Catalog, docker: DockerDriver | None = None) -> CleanReport:
-    """Remove every labelled container, every lab's own learner-made containers, and lab state."""
+    """Remove every labelled container and image, every lab's learner-made containers, and lab state."""
     docker = docker or DockerDriver()
     report = CleanReport()
     for rec in active_records():
@@ -165,6 +167,9 @@ def clean(catalog: Catalog, docker: DockerDriver | None = None) -> CleanReport:
     for c in docker.labelled():
         if docker.remove(c.id, grace=1):
             report.removed.append(f"container {c.name}")
+    for image in docker.lab_images():
+        if docker.remove_image(image.id):
+            report.removed.append(f"image {image.name}")
     return report
 
 

@@ -24,6 +24,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LABTUI_DATA_DIR", str(d))
     monkeypatch.setenv("LABTUI_BASE_IMAGE", BASE_IMAGE)
     monkeypatch.delenv("LABTUI_SCENARIOS_PATH", raising=False)
+    # `--context` sets this for its process; CLI tests run in-process must not leak it.
+    monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
     return d
 
 

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from labtui.checks.base import CheckContext, Outcome, register, short
-from labtui.checks.kinds import _contains, _display, _equal
+from labtui.checks.base import CheckContext, Outcome, register
+from labtui.checks.kinds import field_outcome
 from labtui.errors import EnvironmentUnavailable
 from labtui.scenario.model import K8sCheck
 from labtui.scenario.templates import TemplateError
@@ -143,42 +143,7 @@ def _field(check: K8sCheck, ctx: CheckContext, obj: dict[str, Any], what: str) -
         found, value = follow(obj, check.field)
     except PathError as exc:
         return Outcome(False, f"scenario error: {exc}")
-    shown = _display(value) if found else "(no such field)"
-    path = f"{what}: {check.field}"
-    if check.exists is not None:
-        present = found and value not in (None, "", [], {})
-        if present != check.exists:
-            return Outcome(
-                False,
-                f"{path} is {'set' if present else 'empty'}",
-                "set" if check.exists else "empty",
-                shown,
-            )
-    render = ctx.templates.render_any
-    if check.equals is not None:
-        want = render(check.equals)
-        if not found or not _equal(value, want):
-            return Outcome(False, f"{path} is {short(shown, 120)}", _display(want), shown)
-    if check.not_equals is not None:
-        want = render(check.not_equals)
-        if found and _equal(value, want):
-            return Outcome(
-                False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown
-            )
-    if check.contains is not None:
-        want = render(check.contains)
-        if not found or not _contains(value, want):
-            return Outcome(
-                False,
-                f"{path} does not contain {_display(want)}",
-                f"contains {_display(want)}",
-                shown,
-            )
-    if check.matches is not None:
-        pattern = ctx.templates.render(check.matches)
-        if not found or not re.search(pattern, _display(value)):
-            return Outcome(False, f"{path} does not match /{pattern}/", f"/{pattern}/", shown)
-    return Outcome(True, f"{path} is {short(shown, 120)}", actual=shown)
+    return field_outcome(check, ctx, f"{what}: {check.field}", found, value)
 
 
 def _access(check: K8sCheck, ctx: CheckContext, kube: Any) -> Outcome:

@@ -108,8 +108,12 @@ def container_check(check: ContainerCheck, ctx: CheckContext) -> Outcome:
     if not check.field:
         return Outcome(True, f"container {name} is {state.get('Status', 'present')}")
     found, value = lookup_path(attrs, check.field)
+    return field_outcome(check, ctx, f"{name} {check.field}", found, value)
+
+
+def field_outcome(check: Any, ctx: CheckContext, path: str, found: bool, value: Any) -> Outcome:
+    """The field tests shared by inspect-style checks: exists, equals, not_equals, contains, matches."""
     shown = _display(value) if found else "(no such field)"
-    path = f"{name} {check.field}"
     if check.exists is not None:
         present = found and value not in (None, "", [], {})
         if present != check.exists:
@@ -123,17 +127,12 @@ def container_check(check: ContainerCheck, ctx: CheckContext) -> Outcome:
     if check.not_equals is not None:
         want = render(check.not_equals)
         if found and _equal(value, want):
-            return Outcome(
-                False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown
-            )
+            return Outcome(False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown)
     if check.contains is not None:
         want = render(check.contains)
         if not found or not _contains(value, want):
             return Outcome(
-                False,
-                f"{path} does not contain {_display(want)}",
-                f"contains {_display(want)}",
-                shown,
+                False, f"{path} does not contain {_display(want)}", f"contains {_display(want)}", shown
             )
     if check.matches is not None:
         pattern = ctx.templates.render(check.matches)

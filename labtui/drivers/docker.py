@@ -39,6 +39,13 @@ class ExecResult:
 
 
 @dataclass(frozen=True)
+class LabImage:
+    id: str
+    name: str
+    scenario: str
+
+
+@dataclass(frozen=True)
 class LabContainer:
     id: str
     name: str
@@ -189,26 +196,21 @@ class DockerDriver:
 
     def exec(self, name: str, argv: list[str], user: str | None = None) -> ExecResult:
         """Run ``argv`` in a running container; output decoded, exit code from the engine."""
+        code, out, err = self.exec_bytes(name, argv, user)
+        return ExecResult(code, out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace"))
+
+    def exec_bytes(self, name: str, argv: list[str], user: str | None = None) -> tuple[int | None, bytes, bytes]:
+        """Run ``argv`` in a running container: (exit code, stdout, stderr) as bytes."""
+        action = f"running a command in container {name}"
         if self._fast is not None:
-            with fast_errors(f"running a command in container {name}"):
-                code, raw_out, raw_err = self._fast.exec(name, argv, user)
-            return ExecResult(
-                code,
-                raw_out.decode("utf-8", errors="replace"),
-                raw_err.decode("utf-8", errors="replace"),
-            )
+            with fast_errors(action):
+                return self._fast.exec(name, argv, user)
         api = self.client.api
-        with engine_errors(f"running a command in container {name}"):
-            exec_id = api.exec_create(
-                name, argv, stdout=True, stderr=True, stdin=False, user=user or ""
-            )
+        with engine_errors(action):
+            exec_id = api.exec_create(name, argv, stdout=True, stderr=True, stdin=False, user=user or "")
             out, err = api.exec_start(exec_id, demux=True)
             code = api.exec_inspect(exec_id).get("ExitCode")
-        return ExecResult(
-            code,
-            (out or b"").decode("utf-8", errors="replace"),
-            (err or b"").decode("utf-8", errors="replace"),
-        )
+        return code, out or b"", err or b""
 
     def remove(self, name: str, grace: int = 3) -> bool:
         """Stop (SIGKILL after ``grace`` seconds) and remove; False when it was already gone."""
@@ -223,6 +225,23 @@ class DockerDriver:
                 return True
             except docker.errors.NotFound:
                 return False
+            except docker.errors.APIError as exc:
+                # Another client (a second `labtui down`, `docker rm`) is already removing it.
+                if "already in progress" not in str(exc):
+                    raise
+        return self._wait_gone(name)
+
+    def _wait_gone(self, name: str, timeout: float = 20.0) -> bool:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.inspect(name) is None:
+                return True
+            time.sleep(0.2)
+        raise LabError(
+            f"container {name} is still being removed after {timeout:g}s", "retry in a moment"
+        )
 
     def build(self, scenario_id: str, tag: str, dockerfile: str) -> str:
         """Build ``tag`` from Dockerfile text alone (no context, no network); returns the image id."""
@@ -247,11 +266,22 @@ class DockerDriver:
                 raise LabError(f"building image {tag} failed: {exc.msg}", detail) from exc
         return str(image.id)
 
-    def labelled_images(self, scenario_id: str) -> list[str]:
-        """Ids of the images labtui built for one scenario."""
+    def labelled_images(self, scenario_id: str | None = None) -> list[str]:
+        """Ids of the images labtui built (for one scenario, or all)."""
+        return [image.id for image in self.lab_images(scenario_id)]
+
+    def lab_images(self, scenario_id: str | None = None) -> list[LabImage]:
+        selector = f"{LABEL}={scenario_id}" if scenario_id else LABEL
         with engine_errors("listing lab images"):
-            items = self.client.api.images(filters={"label": f"{LABEL}={scenario_id}"})
-        return [str(i["Id"]) for i in items]
+            items = self.client.api.images(filters={"label": selector})
+        return [
+            LabImage(
+                id=str(i["Id"]),
+                name=", ".join(i.get("RepoTags") or []) or str(i["Id"])[7:19],
+                scenario=(i.get("Labels") or {}).get(LABEL, ""),
+            )
+            for i in items
+        ]
 
     def remove_image(self, image_id: str) -> bool:
         """Remove an image (every tag of it); False when it was already gone."""

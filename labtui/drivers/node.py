@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labtui.drivers.docker import DockerDriver, engine_errors
+from labtui.drivers.docker import DockerDriver
 from labtui.errors import EnvironmentUnavailable
 
 
@@ -27,18 +27,10 @@ class DockerExecFiles:
 
     def read_file(self, path: str) -> bytes:
         self._running()
-        api = self.docker.client.api
-        with engine_errors(f"reading {path} in {self.node}"):
-            exec_id = api.exec_create(
-                self.node, ["cat", "--", path], stdout=True, stderr=True, stdin=False
-            )
-            out, err = api.exec_start(exec_id, demux=True)
-            code = api.exec_inspect(exec_id).get("ExitCode")
+        code, out, err = self.docker.exec_bytes(self.node, ["cat", "--", path])
         if code != 0:
-            raise FileNotFoundError(
-                f"{path} in {self.node}: {(err or b'').decode(errors='replace').strip()}"
-            )
-        return bytes(out or b"")
+            raise FileNotFoundError(f"{path} in {self.node}: {err.decode(errors='replace').strip()}")
+        return out
 
     def list_files(self, directory: str) -> list[str]:
         self._running()

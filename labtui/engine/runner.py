@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from labtui.checks import REGISTRY, CheckContext, CheckResult, label
+from labtui.checks import CheckContext, CheckResult, implementation, label
 from labtui.checks.base import Outcome
 from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.scenario.templates import TemplateError
@@ -29,7 +29,7 @@ def run_one(check: Any, ctx: CheckContext) -> CheckResult:
     unavailable = False
     hint = None
     try:
-        fn = REGISTRY[check.kind]
+        fn = implementation(check.kind)
         outcome = fn(check, ctx)
     except EnvironmentUnavailable as exc:
         outcome, unavailable, hint = Outcome(False, exc.message), True, exc.hint or None

@@ -5,33 +5,18 @@ The heavy modules load inside each command so ``labtui --help`` stays fast.
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from labtui.cli_support import handle_errors
 from labtui.errors import InvalidInput, LabError
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROTOCOLS = click.Choice(["TCP", "UDP", "SCTP"], case_sensitive=False)
-
-
-def _errors(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except LabError as exc:
-            click.echo(click.style("error: ", fg="red", bold=True) + exc.message, err=True)
-            if exc.hint:
-                click.echo(f"  what to do: {exc.hint}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group()
@@ -92,7 +77,7 @@ def _batch(cluster: Any, path: str) -> list[dict[str, Any]]:
     type=click.Path(dir_okay=False),
     help='A JSON list of {"from","to","port","protocol"}; prints it with allowed and reason.',
 )
-@_errors
+@handle_errors
 def query(
     manifests: tuple[str, ...],
     source: str | None,
@@ -143,7 +128,7 @@ def query(
     is_flag=True,
     help="Print endpoints, targets and the allowed matrix as JSON.",
 )
-@_errors
+@handle_errors
 def matrix(manifests: tuple[str, ...], port: int | None, protocol: str, as_json: bool) -> None:
     """The reachability matrix of every pod and workload in MANIFEST (files or directories)."""
     from labtui.netpol.matrix import compute, render

@@ -102,8 +102,8 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.build(key_node, loc + ("<key>",), depth + 1)
-                if not isinstance(key, str | int | bool | float) or key is None:
+                key = self.build(key_node, (*loc, "<key>"), depth + 1)
+                if not isinstance(key, str | int | bool | float):
                     self._problem(key_node, loc, "mapping keys must be plain scalars")
                     continue
                 kloc = (*loc, str(key))
@@ -138,10 +138,7 @@ def _too_many_events(text: str) -> bool:
     """Stop a huge document while parsing, before its node tree is built."""
     if len(text) < MAX_NODES:
         return False
-    for count, _ in enumerate(yaml.parse(text, Loader=_LOADER)):
-        if count > 2 * MAX_NODES:
-            return True
-    return False
+    return any(count > 2 * MAX_NODES for count, _ in enumerate(yaml.parse(text, Loader=_LOADER)))
 
 
 def _flow_depth_exceeded(text: str) -> tuple[int, int] | None:

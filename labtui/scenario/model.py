@@ -7,6 +7,7 @@ with a file:line:col, never a check that silently tests nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -46,6 +47,15 @@ class Requirement(StrEnum):
     docker = "docker"
     kind = "kind"
     cluster = "cluster"
+
+
+def first_duplicate(values: Iterable[str]) -> str | None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
 
 def _check_regex(value: str | None) -> str | None:
@@ -291,11 +301,9 @@ class EnvironmentSpec(Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> EnvironmentSpec:
-        seen: set[str] = set()
-        for c in self.containers:
-            if c.name in seen:
-                raise ValueError(f"container name {c.name!r} is declared twice")
-            seen.add(c.name)
+        twice = first_duplicate(c.name for c in self.containers)
+        if twice is not None:
+            raise ValueError(f"container name {twice!r} is declared twice")
         return self
 
 
@@ -826,11 +834,9 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        seen: set[str] = set()
-        for t in self.tasks:
-            if t.id in seen:
-                raise ValueError(f"task id {t.id!r} is used twice")
-            seen.add(t.id)
+        twice = first_duplicate(t.id for t in self.tasks)
+        if twice is not None:
+            raise ValueError(f"task id {twice!r} is used twice")
         env = self.environment
         uses_docker = bool(env.containers or env.images or self.cleanup.containers) or any(
             isinstance(c, ExecCheck | ContainerCheck) for t in self.tasks for c in t.checks

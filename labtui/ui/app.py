@@ -160,12 +160,16 @@ class LabApp(App[None]):
         if entry is None or entry.scenario is None:
             self.notify(f"No loadable scenario {scenario_id!r}.", severity="error", markup=False)
             return
+        from labtui.engine.trust import is_trusted
+
         blocked = self.availability.missing(entry.scenario) if self.availability else []
         session = self.session_for(entry)
         catalog = self._catalog_screen()
         while catalog is not None and self.screen is not catalog and len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(LabScreen(session, blocked))
+        # A pack's scenario runs nothing until its owner has seen its commands and said yes.
+        untrusted = None if entry.builtin or is_trusted(entry) else entry
+        self.push_screen(LabScreen(session, blocked, untrusted=untrusted))
 
     def open_environment(self) -> None:
         from labtui.ui.screens.environment import EnvironmentScreen
@@ -174,11 +178,15 @@ class LabApp(App[None]):
             self.push_screen(EnvironmentScreen())
 
     def show_completion(
-        self, scenario: Scenario, progress: ScenarioProgress, conclusion: str
+        self,
+        scenario: Scenario,
+        progress: ScenarioProgress,
+        conclusion: str,
+        available: list[str] | None = None,
     ) -> None:
         from labtui.ui.screens.completion import CompletionScreen
 
-        self.push_screen(CompletionScreen(scenario, progress, conclusion))
+        self.push_screen(CompletionScreen(scenario, progress, conclusion, available))
 
     # -- errors
 

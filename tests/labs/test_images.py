@@ -10,6 +10,7 @@ from labtui.drivers.docker import DockerDriver
 from labtui.engine.session import Session, read_record
 from labtui.errors import LabError
 from labtui.scenario.catalog import Catalog
+from tests.conftest import BASE_IMAGE
 
 pytestmark = pytest.mark.docker
 
@@ -80,3 +81,28 @@ def test_a_failing_build_says_why_and_leaves_nothing(tmp_path: Path) -> None:
     assert driver.labelled_images("img-lab") == []
     assert driver.inspect("img-lab-box") is None
     assert read_record("img-lab") is None
+
+
+def test_two_removals_at_once_both_end_without_error() -> None:
+    """A second `down` (or `docker rm`) racing ours: neither raises, the container is gone."""
+    import threading
+
+    driver = DockerDriver()
+    name = "img-lab-race"
+    driver.run("img-lab", name, BASE_IMAGE, ["sleep", "1d"], network_mode="none")
+    outcomes: list[object] = []
+
+    def remove() -> None:
+        try:
+            outcomes.append(DockerDriver().remove(name, grace=1))
+        except LabError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=remove) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(isinstance(o, bool) for o in outcomes), outcomes
+    assert True in outcomes
+    assert driver.inspect(name) is None

@@ -53,7 +53,7 @@ def test_engine_stops_during_up(tmp_path: Path, running_engine: PrivateEngine) -
     proc = spawn("--scenarios", str(pack), "--trust", "up", "faultup", env=env)
     assert wait_for(lambda: len(running_engine.labelled()) >= 2)
     running_engine.stop()
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 3, err
     one_error(err)
 

@@ -25,6 +25,21 @@ def no_cluster_context(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
 
 
+def trust_all(pack: Path) -> None:
+    """Say yes to every loadable scenario of ``pack``, as its owner would in the app."""
+    from labtui.engine.trust import trust
+
+    for entry in Catalog([pack], include_builtin=False).entries():
+        if entry.scenario is not None:
+            trust(entry)
+
+
+@pytest.fixture(autouse=True)
+def trusted_pack(data_dir: Path) -> None:
+    """The test pack is an instructor pack: its owner has said yes to its commands."""
+    trust_all(PACK)
+
+
 def fixed_availability() -> Availability:
     """Docker answers, kind is missing: the same catalog picture on every machine."""
     return Availability(docker_error=None, tools={"kind": False, "kubectl": True}, context=None)

@@ -13,12 +13,13 @@ from labtui.ui.screens.catalog import CatalogScreen
 from labtui.ui.screens.lab import LabScreen
 from labtui.ui.widgets.catalog_list import CatalogList
 
-from .conftest import PACK, fixed_availability, settle
+from .conftest import PACK, fixed_availability, settle, trust_all
 
 
 def copy_pack(tmp_path: Path) -> Path:
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)
+    trust_all(pack)
     return pack
 
 

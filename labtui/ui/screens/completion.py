@@ -46,23 +46,31 @@ class CompletionScreen(Screen[None]):
         Binding("q", "quit", "Quit", id="completion.quit"),
     ]
 
-    def __init__(self, scenario: Scenario, progress: ScenarioProgress, conclusion: str) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        progress: ScenarioProgress,
+        conclusion: str,
+        available: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.scenario = scenario
         self.progress = progress
         self.conclusion = conclusion
+        # Tasks that need a tool missing here do not count towards completion.
+        self.available = available if available is not None else [t.id for t in scenario.tasks]
 
     def compose(self) -> ComposeResult:
         sp = self.progress
-        total = len(self.scenario.tasks)
+        total = len(self.available)
         hints_available = sum(len(t.hints) for t in self.scenario.tasks)
         attempts = sum(t.attempts for t in sp.tasks.values())
         rows = [
             ("Time taken", elapsed_text(sp.started_at, sp.completed_at)),
-            ("Tasks passed", f"{sp.passed_count([t.id for t in self.scenario.tasks])} of {total}"),
+            ("Tasks passed", f"{sp.passed_count(self.available)} of {total}"),
             ("Checks run", str(attempts)),
             ("Hints used", f"{sp.hints_used()} of {hints_available}"),
-            ("Solutions revealed", f"{sp.solutions_revealed()} of {total}"),
+            ("Solutions revealed", f"{sp.solutions_revealed()} of {len(self.scenario.tasks)}"),
         ]
         parts: list[str | tuple[str, str]] = []
         for i, (name, value) in enumerate(rows):

@@ -8,6 +8,7 @@ check that takes a minute never stops the keys.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +29,15 @@ from labtui.ui.widgets.lab_widgets import (
     TaskLine,
     TaskList,
     results_content,
+    visible,
 )
 
 if TYPE_CHECKING:
     from labtui.checks import CheckResult
     from labtui.engine.handoff import Handoff
     from labtui.engine.session import Session, TaskResult
+    from labtui.netpol.matrix import Matrix
+    from labtui.scenario.catalog import Entry
     from labtui.state.progress import ScenarioProgress
     from labtui.ui.app import LabApp
 
@@ -47,6 +51,8 @@ JOB_TEXT = {
     "apply": "applying the reference solution…",
     "select": "",
     "handoff": "preparing the lab shell…",
+    "trust": "",
+    "matrix": "computing the reachability matrix…",
 }
 DOING = {
     "up": "starting the environment",
@@ -58,6 +64,8 @@ DOING = {
     "apply": "applying the reference solution",
     "select": "saving the current task",
     "handoff": "preparing the lab shell",
+    "trust": "trusting the pack",
+    "matrix": "computing the reachability matrix",
 }
 
 
@@ -75,6 +83,8 @@ class LabState:
     environment_error: str = ""
     conclusion: str = ""
     about: str = ""
+    # Why a task cannot run here (its own ``requires``); tasks that can are absent.
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,11 +127,22 @@ class LabScreen(Screen[None]):
         Binding("q", "quit", "Quit", id="lab.quit", tooltip="Quit; the environment stays up"),
     ]
 
-    def __init__(self, session: Session, blocked: list[str] | None = None) -> None:
+    def __init__(
+        self, session: Session, blocked: list[str] | None = None, untrusted: Entry | None = None
+    ) -> None:
+        from labtui.checks.reachability import is_network_lab
+
         super().__init__()
         self.session = session
         self.scenario = session.scenario
         self.blocked = list(blocked or [])
+        # A pack's scenario nobody has trusted yet: ask before it runs anything.
+        self.untrusted = untrusted
+        self._asking_trust = False
+        self._up_skipped = False
+        self._after_up: Callable[[], None] | None = None
+        self.network = is_network_lab(session.scenario)
+        self.matrix_error = ""
         self.task_id = session.scenario.tasks[0].id
         self.state: LabState | None = None
         self.results: dict[str, list[ResultLine]] = {}
@@ -157,6 +178,10 @@ class LabScreen(Screen[None]):
                     yield Markdown("", id="extras")
                     yield Markdown("", id="about")
                 yield Static("", id="results")
+                if self.network:
+                    from labtui.ui.widgets.reachability import ReachabilityMatrix
+
+                    yield ReachabilityMatrix(id="matrix")
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
@@ -167,7 +192,7 @@ class LabScreen(Screen[None]):
         self._show_environment()
         self.refresh_state()
         if not self.blocked:
-            self.start_up()
+            self._when_trusted(None)
 
     # -- workers
 
@@ -202,6 +227,10 @@ class LabScreen(Screen[None]):
             conclusion=s.render(self.scenario.conclusion),
             about=s.render(self.scenario.introduction).strip(),
         )
+        for t in self.scenario.tasks:
+            reasons = s.task_missing(t.id)
+            if reasons:
+                state.missing[t.id] = "; ".join(reasons)
         if s.uses_docker and not self.blocked:
             try:
                 state.environment = [(c.name, c.state) for c in s.environment_status()]
@@ -274,6 +303,69 @@ class LabScreen(Screen[None]):
         handoff.prepare()
         return handoff
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trust", name="trust")
+    def trust_pack(self, then: Callable[[], None] | None) -> Callable[[], None] | None:
+        from labtui.engine.trust import trust
+
+        assert self.untrusted is not None
+        trust(self.untrusted)
+        return then
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="matrix", name="matrix")
+    def compute_matrix(self) -> Matrix:
+        from labtui.netpol.matrix import from_paths
+
+        lab_dir = self.session.lab_dir
+        return from_paths([lab_dir], base=lab_dir)
+
+    # -- trust
+
+    def _when_trusted(self, then: Callable[[], None] | None) -> None:
+        """Run ``then`` (None: start the environment) now, or once the learner trusts the pack."""
+        entry = self.untrusted
+        if entry is None:
+            if then is None:
+                self.start_up()
+            else:
+                then()
+            return
+        if self._asking_trust:
+            return
+        from labtui.engine.trust import commands_preview
+        from labtui.ui.screens.modals import TrustScreen
+
+        self._asking_trust = True
+
+        def answered(yes: bool | None) -> None:
+            self._asking_trust = False
+            if yes:
+                self.trust_pack(then)
+                return
+            if then is None:
+                self._up_skipped = True
+            self.notify(
+                "Nothing was run: the lab's commands were not trusted. Press c to be asked again.",
+                title="Not run",
+                severity="warning",
+                markup=False,
+            )
+            self._show_environment()
+
+        self.app.push_screen(
+            TrustScreen(self.scenario.title, entry.source, commands_preview(self.scenario)),
+            answered,
+        )
+
+    def _done_trust(self, then: Callable[[], None] | None) -> None:
+        self.untrusted = None
+        if self._up_skipped or then is None:
+            # The environment never started: start it first, then do what was asked.
+            self._up_skipped = False
+            self._after_up = then
+            self.start_up()
+        else:
+            then()
+
     # -- worker results
 
     @on(Worker.StateChanged)
@@ -295,6 +387,14 @@ class LabScreen(Screen[None]):
     def _worker_failed(self, name: str, error: BaseException | None) -> None:
         from labtui.errors import LabError
 
+        if name == "matrix":
+            self.matrix_error = (
+                error.message if isinstance(error, LabError) else f"{type(error).__name__}: {error}"
+            )
+            self._show_environment()
+            return
+        if name == "up":
+            self._after_up = None
         if name == "up" and isinstance(error, LabError) and error.message == "cancelled":
             self.notify("Starting the environment was cancelled.", severity="warning", markup=False)
         else:
@@ -311,7 +411,24 @@ class LabScreen(Screen[None]):
             self.task_id = state.current
         self._show_all()
 
-    _done_up = _done_state
+    def _done_up(self, state: LabState) -> None:
+        self._done_state(state)
+        self._refresh_matrix()
+        after, self._after_up = self._after_up, None
+        if after is not None:
+            after()
+
+    def _done_matrix(self, matrix: Matrix) -> None:
+        from labtui.ui.widgets.reachability import ReachabilityMatrix
+
+        self.matrix_error = ""
+        self.query_one("#matrix", ReachabilityMatrix).show(matrix)
+        self._show_environment()
+
+    def _refresh_matrix(self) -> None:
+        if self.network and not self.blocked:
+            self.compute_matrix()
+
     _done_hint = _done_state
     _done_solution = _done_state
 
@@ -321,6 +438,7 @@ class LabScreen(Screen[None]):
         self.state = state
         self.task_id = state.current
         self._show_all()
+        self._refresh_matrix()
         self.notify("The lab was reset: fresh environment, progress cleared.", markup=False)
 
     def _done_check(self, done: CheckDone) -> None:
@@ -332,8 +450,9 @@ class LabScreen(Screen[None]):
             self.failed.add(result.task_id)
         self.state = done.state
         self._show_all()
+        self._refresh_matrix()
         if done.newly_completed:
-            self.lab_app.show_completion(self.scenario, done.state.progress, done.state.conclusion)
+            self._show_completion(done.state)
         elif result.passed:
             more = self._next_open_task(result.task_id)
             self.notify(
@@ -399,12 +518,18 @@ class LabScreen(Screen[None]):
 
     def _show_tasks(self) -> None:
         progress = self.state.progress if self.state else None
+        missing = self.state.missing if self.state else {}
         lines = []
         for t in self.scenario.tasks:
             tp = progress.tasks.get(t.id) if progress else None
             lines.append(
                 TaskLine(
-                    t.id, t.title, bool(tp and tp.passed), t.id in self.failed, t.id == self.task_id
+                    t.id,
+                    t.title,
+                    bool(tp and tp.passed),
+                    t.id in self.failed,
+                    t.id == self.task_id,
+                    missing.get(t.id, ""),
                 )
             )
         self.query_one(TaskList).show(lines)
@@ -422,7 +547,7 @@ class LabScreen(Screen[None]):
             answer_line.update(
                 Content.assemble(
                     (f"{prompt}: ", "bold"),
-                    (given, "")
+                    (visible(given), "")
                     if given is not None
                     else ("(none yet: press a to answer)", "$text-muted"),
                 )
@@ -452,6 +577,12 @@ class LabScreen(Screen[None]):
         self.query_one("#about", Markdown).update(about)
 
     def _show_results(self) -> None:
+        reason = self._missing_reason()
+        if reason:
+            self.query_one("#results", Static).update(
+                Content.assemble(("Not available here: ", "bold $warning"), reason)
+            )
+            return
         lines = self.results.get(self.task_id, [])
         title = "Press c to check this task" if not lines else "Checks"
         self.query_one("#results", Static).update(results_content(title, lines))
@@ -481,6 +612,10 @@ class LabScreen(Screen[None]):
             for name, state in self.state.environment:
                 style = "$success" if state == "running" else "$text-muted"
                 parts += [" · ", (f"{name} {state}", style)]
+        if self.untrusted is not None and self._up_skipped:
+            parts += [" · ", ("not run: not trusted", "$warning")]
+        if self.matrix_error:
+            parts += [" · ", ("reachability: " + self.matrix_error, "$error")]
         status.environment(Content.assemble(*parts))
 
     def _show_busy(self) -> None:
@@ -499,9 +634,27 @@ class LabScreen(Screen[None]):
             return False
         return True
 
+    def _missing_reason(self) -> str:
+        return self.state.missing.get(self.task_id, "") if self.state else ""
+
+    def _task_available(self) -> bool:
+        reason = self._missing_reason()
+        if reason:
+            self.notify(
+                "This task cannot run here: " + reason,
+                title="Not available",
+                severity="warning",
+                markup=False,
+            )
+            return False
+        return True
+
     def action_check(self) -> None:
-        if not self._can_run():
+        if not self._can_run() or not self._task_available():
             return
+        self._when_trusted(self._check_now)
+
+    def _check_now(self) -> None:
         task = self.scenario.task(self.task_id)
         if task.needs_answer and self._stored_answer() is None:
             # Nothing to compare yet: ask for the answer rather than record a failed attempt.
@@ -569,17 +722,19 @@ class LabScreen(Screen[None]):
         if not task.needs_answer:
             self.notify("This task has nothing to type: do it, then press c.", markup=False)
             return
-        if not self._can_run():
+        if not self._can_run() or not self._task_available():
             return
         tp = self.state.progress.tasks.get(self.task_id) if self.state else None
         task_id = self.task_id
 
-        def submitted(value: str | None) -> None:
-            if value is None:
-                return
+        def check_answer(value: str) -> None:
             self.results[task_id] = [ResultLine(_label(c), None) for c in task.checks]
             self._show_results()
             self.run_check(task_id, value)
+
+        def submitted(value: str | None) -> None:
+            if value is not None:
+                self._when_trusted(lambda: check_answer(value))
 
         previous = tp.answer if tp else None
         self.app.push_screen(
@@ -619,15 +774,18 @@ class LabScreen(Screen[None]):
         from labtui.ui.screens.modals import ConfirmScreen
 
         task = self.scenario.task(self.task_id)
-        if task.solution is None or not self._can_run():
+        if task.solution is None or not self._can_run() or not self._task_available():
             if task.solution is None:
                 self.notify("This task has no reference solution.", markup=False)
             return
         task_id = self.task_id
 
+        def apply() -> None:
+            self.apply_solution(task_id)
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.apply_solution(task_id)
+                self._when_trusted(apply)
 
         self.app.push_screen(
             ConfirmScreen(
@@ -644,9 +802,12 @@ class LabScreen(Screen[None]):
         if not self._can_run():
             return
 
+        def reset() -> None:
+            self.reset_lab()
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.reset_lab()
+                self._when_trusted(reset)
 
         self.app.push_screen(
             ConfirmScreen(
@@ -682,7 +843,11 @@ class LabScreen(Screen[None]):
 
     def action_summary(self) -> None:
         if self.state is not None:
-            self.lab_app.show_completion(self.scenario, self.state.progress, self.state.conclusion)
+            self._show_completion(self.state)
+
+    def _show_completion(self, state: LabState) -> None:
+        available = [t.id for t in self.scenario.tasks if t.id not in state.missing]
+        self.lab_app.show_completion(self.scenario, state.progress, state.conclusion, available)
 
 
 def _label(check: Any) -> str:

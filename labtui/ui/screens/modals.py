@@ -1,4 +1,4 @@
-"""Small modal screens: confirm, answer input, help, and the shell command fallback."""
+"""Small modal screens: confirm, trust a pack, answer input, help, and the shell command fallback."""
 
 from __future__ import annotations
 
@@ -38,6 +38,50 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class TrustScreen(ModalScreen[bool]):
+    """Before a pack's scenario runs anything: the commands it will run, then yes or no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="trust.yes"),
+        Binding("n,escape", "answer(False)", "No", id="trust.no"),
+    ]
+
+    def __init__(self, title: str, source: str, commands: list[str]) -> None:
+        super().__init__()
+        self.lab_title = title
+        self.source = source
+        self.commands = commands
+
+    def compose(self) -> ComposeResult:
+        listing = "\n".join(f"$ {c}" for c in self.commands) or "(no commands)"
+        with Vertical(classes="dialog wide"):
+            yield Static(
+                Content(f"Run “{self.lab_title}” from {self.source}?"), classes="dialog-title"
+            )
+            yield Static(
+                Content(
+                    "This lab comes from a pack, not from labtui itself. It runs these "
+                    "commands on this machine:"
+                ),
+                classes="dialog-detail",
+            )
+            with VerticalScroll(id="trust-commands"):
+                yield Static(Content(listing), id="trust-list")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Trust and run (y)", id="yes", variant="warning")
+                yield Button("Do not run (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,16 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+# Longest piece of a learner's answer or a command's output that the screen shows.
+SHOWN_LIMIT = 400
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str, limit: int = SHOWN_LIMIT) -> str:
+    """``text`` as plain data: control characters spelled out (``\\x1b``), long text cut."""
+    cut = len(text) > limit
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
+    return shown + (f"… ({len(text):,} characters)" if cut else "")
 
 
 def format_duration(seconds: float) -> str:
@@ -27,6 +38,7 @@ class TaskLine:
     passed: bool
     failed: bool
     current: bool
+    missing: str = ""
 
 
 class TaskList(OptionList):
@@ -39,6 +51,14 @@ class TaskList(OptionList):
     def show(self, lines: Sequence[TaskLine]) -> None:
         options = []
         for n, line in enumerate(lines, 1):
+            if line.missing:
+                options.append(
+                    Option(
+                        Content.assemble((f"⊘ {n}. {line.title}", "$text-disabled")),
+                        id=line.id,
+                    )
+                )
+                continue
             if line.passed:
                 mark = ("✓ ", "$success")
             elif line.failed:
@@ -87,10 +107,10 @@ def results_content(title: str, lines: Sequence[ResultLine]) -> Content:
             ("  " + format_duration(r.duration), "$text-muted"),
         ]
         if r.message:
-            parts += ["\n    ", r.message]
+            parts += ["\n    ", visible(r.message)]
         if not r.passed and (r.expected is not None or r.actual is not None):
-            parts += ["\n    ", ("expected: ", "$text-muted"), str(r.expected)]
-            parts += ["\n    ", ("actual:   ", "$text-muted"), str(r.actual)]
+            parts += ["\n    ", ("expected: ", "$text-muted"), visible(str(r.expected))]
+            parts += ["\n    ", ("actual:   ", "$text-muted"), visible(str(r.actual))]
     return Content.assemble(*parts)
 
 

@@ -74,7 +74,21 @@ def _source(source: Any) -> list[str]:
 
 
 def commands_preview(scenario: Scenario) -> list[str]:
-    """Every command the scenario can run, as the learner would read it."""
+    """Every command the scenario can run, as the learner would read it.
+
+    Static names (the lab image, the scenario id, the lab directory) are filled
+    in; names that need a running environment stay as written.
+    """
+    from labtui.drivers.docker import base_image
+    from labtui.scenario.templates import TemplateContext
+
+    ctx = TemplateContext(
+        {"base_image": base_image(), "scenario_id": scenario.id, "lab_dir": str(paths.lab_dir(scenario.id))}
+    )
+    return [ctx.render(line, strict=False) for line in _commands(scenario)]
+
+
+def _commands(scenario: Scenario) -> list[str]:
     out: list[str] = []
     for c in scenario.environment.containers:
         cmd = f" {_argv(c.command)}" if c.command else ""

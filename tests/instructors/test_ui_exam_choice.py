@@ -193,6 +193,9 @@ async def test_lab_screen_answers_a_choice_task_with_the_dialog(tmp_path: Path) 
     )
     async with app.run_test(size=(110, 34)) as pilot:
         await settle(pilot)
+        from labtui.engine.trust import trust
+
+        trust(app.loaded_entries[0])  # a pack's scenario asks before it runs: say yes up front
         app.open_scenario("security-principles")
         await settle(pilot)
         lab = app.screen

@@ -20,7 +20,7 @@ from labtui.ui.screens.modals import AnswerScreen, HelpScreen, TrustScreen
 from labtui.ui.widgets.lab_widgets import TaskList
 from labtui.ui.widgets.reachability import ReachabilityMatrix
 
-from .conftest import fixed_availability, fixed_diagnosis, make_app, settle, take_down
+from .conftest import PACK, fixed_availability, fixed_diagnosis, make_app, settle, take_down
 from .test_pilot import SIZE, messages, plain, results_text, text
 
 pytestmark = pytest.mark.asyncio
@@ -278,23 +278,24 @@ async def test_docker_down_gives_a_readable_message_and_the_app_keeps_going(
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen is lab
+        assert pilot.app.screen is lab
 
-    # With the engine back, a fresh app starts the lab and checks.
-    if saved is None:
-        monkeypatch.delenv("DOCKER_HOST")
-    else:
-        monkeypatch.setenv("DOCKER_HOST", saved)
-    app = make_app()
-    try:
-        async with app.run_test(size=SIZE) as pilot:
+        # With the engine back, opening the lab again starts it and the check runs.
+        if saved is None:
+            monkeypatch.delenv("DOCKER_HOST")
+        else:
+            monkeypatch.setenv("DOCKER_HOST", saved)
+        try:
+            await pilot.press("escape")
+            await settle(pilot)
             lab = await _open_lab(pilot, "ui-docker")
             assert lab.state is not None and lab.state.is_up
             await pilot.press("c")
             await settle(pilot)
-            assert "checks passed" in results_text(app)
-    finally:
-        take_down("ui-docker")
+            assert "0 of 1 checks passed" in results_text(app)
+            assert "not reachable" not in text(lab.query_one("#env", Static))
+        finally:
+            take_down("ui-docker")
 
 
 async def _open_lab(pilot: Any, scenario_id: str) -> LabScreen:
@@ -331,6 +332,13 @@ async def test_hostile_answer_is_checked_as_data_and_shown_literally() -> None:
         answer_line = text(lab.query_one("#answer-line", Static))
         assert "[bold]x[/bold] \\x1b[31mred" in answer_line and "\x1b" not in answer_line
         assert ProgressStore().get("ui-basics").tasks["multiply"].answer == markup
+        # The answer box does not put the raw escape back on screen.
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AnswerScreen)
+        assert app.screen.query_one(Input).value == ""
+        await pilot.press("escape")
+        await settle(pilot)
 
         # A megabyte: checked, shown cut short, and the keys still answer.
         await answer(pilot, markup + " " + "y" * 1_000_000)
@@ -343,3 +351,42 @@ async def test_hostile_answer_is_checked_as_data_and_shown_literally() -> None:
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+
+
+# -- 6. the status line tells whether a kind lab's cluster runs
+
+
+@pytest.mark.docker
+async def test_status_line_shows_whether_the_kind_cluster_is_up(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    from labtui.engine.requirements import Availability
+
+    def with_kind() -> Availability:
+        return Availability(docker_error=None, tools={"kind": True, "kubectl": True}, context=None)
+
+    # Not trusted, and the answer is no: nothing starts a real cluster where kind is installed.
+    pack = write_pack(tmp_path, "ui-cluster", (PACK / "ui-cluster" / "scenario.yaml").read_text())
+    app = LabApp(
+        catalog=Catalog([pack], include_builtin=False), probe=with_kind, diagnose=fixed_diagnosis
+    )
+    node = "labtui-ui-cluster-control-plane"
+    async with app.run_test(size=SIZE) as pilot:
+        await open_only(pilot, "ui-cluster")
+        assert isinstance(app.screen, TrustScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        lab = app.screen
+        assert isinstance(lab, LabScreen)
+        status = text(lab.query_one("#env", Static))
+        assert "cluster down" in status and "not trusted" in status
+        # A stand-in for the kind node: the status only inspects the control-plane container.
+        box = docker_client.containers.run(
+            "labtui/base:local", ["sleep", "60"], name=node, detach=True, network_mode="none"
+        )
+        try:
+            lab.refresh_state()
+            await settle(pilot)
+            assert "cluster up" in text(lab.query_one("#env", Static))
+        finally:
+            box.remove(force=True)

@@ -70,3 +70,23 @@ def test_environment_screen(snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_trust_question_for_a_pack_scenario(
+    snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labtui.scenario.catalog import Entry
+
+    # The pack's folder and the lab image differ from machine to machine.
+    monkeypatch.setattr(Entry, "source", property(lambda self: "/srv/packs"))
+    monkeypatch.setenv("LABTUI_BASE_IMAGE", "labtui/base:local")
+
+    async def run_before(pilot: Any) -> None:
+        from labtui.engine.trust import trust_file
+
+        trust_file().unlink()
+        await settle(pilot)
+        pilot.app.open_scenario("ui-docker")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

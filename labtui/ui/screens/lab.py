@@ -28,6 +28,7 @@ from labtui.ui.widgets.lab_widgets import (
     StatusLine,
     TaskLine,
     TaskList,
+    has_control,
     results_content,
     visible,
 )
@@ -85,6 +86,8 @@ class LabState:
     about: str = ""
     # Why a task cannot run here (its own ``requires``); tasks that can are absent.
     missing: dict[str, str] = field(default_factory=dict)
+    # "up" or "down" for a lab with a kind cluster of its own; empty otherwise.
+    cluster: str = ""
 
 
 @dataclass
@@ -186,6 +189,7 @@ class LabScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_class(self.network, "-network")
         self.query_one("#results", Static).border_title = "Checks"
         self.query_one(TaskList).border_title = "Tasks"
         self.query_one(TaskList).focus()
@@ -227,6 +231,8 @@ class LabScreen(Screen[None]):
             conclusion=s.render(self.scenario.conclusion),
             about=s.render(self.scenario.introduction).strip(),
         )
+        if not self.blocked:
+            state.cluster = self._cluster_state()
         for t in self.scenario.tasks:
             reasons = s.task_missing(t.id)
             if reasons:
@@ -237,6 +243,22 @@ class LabScreen(Screen[None]):
             except LabError as exc:
                 state.environment_error = exc.message
         return state
+
+    def _cluster_state(self) -> str:
+        """A kind cluster's nodes are containers: inspecting the control plane is one cheap call."""
+        from labtui.drivers.kind import cluster_name, control_plane
+        from labtui.engine.clusters import uses_cluster
+        from labtui.errors import LabError
+
+        s = self.session
+        if s.kube_context or not uses_cluster(self.scenario):
+            return ""
+        try:
+            attrs = s.docker.inspect(control_plane(cluster_name(self.scenario.id)))
+        except LabError:
+            return ""
+        running = attrs is not None and attrs.get("State", {}).get("Status") == "running"
+        return "up" if running else "down"
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="state", name="state")
     def refresh_state(self) -> LabState:
@@ -612,6 +634,9 @@ class LabScreen(Screen[None]):
             for name, state in self.state.environment:
                 style = "$success" if state == "running" else "$text-muted"
                 parts += [" · ", (f"{name} {state}", style)]
+        if self.state.cluster:
+            up = self.state.cluster == "up"
+            parts += [" · ", (f"cluster {self.state.cluster}", "$success" if up else "$warning")]
         if self.untrusted is not None and self._up_skipped:
             parts += [" · ", ("not run: not trusted", "$warning")]
         if self.matrix_error:
@@ -671,9 +696,10 @@ class LabScreen(Screen[None]):
     def _next_open_task(self, after: str) -> str | None:
         ids = [t.id for t in self.scenario.tasks]
         progress = self.state.progress if self.state else None
+        missing = self.state.missing if self.state else {}
         for tid in ids[ids.index(after) + 1 :] + ids[: ids.index(after)]:
             tp = progress.tasks.get(tid) if progress else None
-            if not (tp and tp.passed):
+            if not (tp and tp.passed) and tid not in missing:
                 return tid
         return None
 
@@ -737,6 +763,8 @@ class LabScreen(Screen[None]):
                 self._when_trusted(lambda: check_answer(value))
 
         previous = tp.answer if tp else None
+        if previous is not None and has_control(previous):
+            previous = None
         self.app.push_screen(
             choice_screen_for(self.session, task, previous)
             or AnswerScreen(task.answer_prompt or "Your answer", previous),

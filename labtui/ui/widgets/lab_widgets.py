@@ -19,6 +19,11 @@ SHOWN_LIMIT = 400
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def has_control(text: str) -> bool:
+    """Control characters would reach the terminal as they are (an input box shows text raw)."""
+    return _CONTROL.search(text) is not None
+
+
 def visible(text: str, limit: int = SHOWN_LIMIT) -> str:
     """``text`` as plain data: control characters spelled out (``\\x1b``), long text cut."""
     cut = len(text) > limit

@@ -35,8 +35,14 @@ typecheck: $(STAMP)
 base-image:
 	scripts/build-base-image.sh labtui/base:local
 
+# Each prints its figures and the ratio against its baseline, measured side by side.
+bench: export PATH := $(abspath $(BIN)):$(PATH)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_pki.py
+	$(BIN)/python bench/bench_netpol.py
 
 clean-venv:
 	rm -rf $(VENV)

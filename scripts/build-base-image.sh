@@ -31,8 +31,14 @@ app:x:1000:
 nogroup:x:65534:
 GROUP
 chown -R 1000:1000 "$root/home/app"
+previous="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
 tar -C "$root" -c . | docker import \
   -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
   -c 'CMD ["/bin/sh"]' \
   -m "labtui offline base image (busybox-static)" - "$image" >/dev/null
+# The image it replaces would be left untagged: remove it when nothing uses it.
+current="$(docker image inspect -f '{{.Id}}' "$image")"
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  docker image rm "$previous" >/dev/null 2>&1 || true
+fi
 echo "built $image"

@@ -337,7 +337,6 @@ def exam_cmd(
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
-
         click.echo("")
         for it in result.items:
             click.echo(

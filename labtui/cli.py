@@ -27,7 +27,16 @@ from labtui.cli_support import (
 from labtui.cluster_cli import context_option
 from labtui.errors import EnvironmentUnavailable
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNAVAILABLE", "EXIT_USAGE", "err", "handle_errors", "main", "mark"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_UNAVAILABLE",
+    "EXIT_USAGE",
+    "err",
+    "handle_errors",
+    "main",
+    "mark",
+]
 
 MAX_ANSWER_BYTES = 4_000_000
 
@@ -60,7 +69,9 @@ class LazyGroup(click.Group):
 
 
 class Obj:
-    def __init__(self, scenarios: tuple[str, ...], learner: str | None, trust: bool = False) -> None:
+    def __init__(
+        self, scenarios: tuple[str, ...], learner: str | None, trust: bool = False
+    ) -> None:
         self.scenario_dirs = scenarios
         self.learner = learner
         self.trust = trust
@@ -112,7 +123,9 @@ class Obj:
                     f"scenario {entry.id} comes from {entry.folder.parent}, which is not trusted yet",
                     "read its commands (`labtui trust " + entry.id + "`), then rerun with --trust",
                 )
-            err(f"scenario {entry.id} comes from {entry.folder.parent} and will run these commands:")
+            err(
+                f"scenario {entry.id} comes from {entry.folder.parent} and will run these commands:"
+            )
             for line in commands_preview(entry.scenario):
                 err(f"  {line}")
             if not click.confirm("Trust this scenario and run it?", default=False, err=True):
@@ -147,7 +160,9 @@ class Obj:
 @context_option
 @click.version_option(__version__, prog_name="labtui")
 @click.pass_context
-def main(ctx: click.Context, scenarios: tuple[str, ...], learner: str | None, trust_packs: bool) -> None:
+def main(
+    ctx: click.Context, scenarios: tuple[str, ...], learner: str | None, trust_packs: bool
+) -> None:
     """Kubernetes-security labs in the terminal. With no command, opens the app."""
     ctx.obj = Obj(scenarios, learner, trust=trust_packs)
     if ctx.invoked_subcommand is None:
@@ -169,7 +184,11 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
     for e in obj.catalog.entries():
         sc = e.scenario
         sp = obj.store.get(e.id) if sc else None
-        runnable = [t.id for t in sc.tasks if not task_missing(t.requires, available.docker_error)] if sc else []
+        runnable = (
+            [t.id for t in sc.tasks if not task_missing(t.requires, available.docker_error)]
+            if sc
+            else []
+        )
         total = len(runnable)
         passed = sp.passed_count(runnable) if sp else 0
         rows.append(
@@ -303,7 +322,9 @@ def _print_task(session: Any, result: Any) -> None:
 @main.command()
 @click.argument("scenario_id")
 @click.option("--task", "task_id", help="Check one task (default: every task).")
-@click.option("--answer", help="Your answer for an answer task (data: never run); - reads it from stdin.")
+@click.option(
+    "--answer", help="Your answer for an answer task (data: never run); - reads it from stdin."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @handle_errors
@@ -315,7 +336,9 @@ def check(
     if answer == "-":
         answer = sys.stdin.read(MAX_ANSWER_BYTES + 1)
         if len(answer) > MAX_ANSWER_BYTES:
-            raise click.BadParameter(f"longer than {MAX_ANSWER_BYTES} characters", param_hint="--answer")
+            raise click.BadParameter(
+                f"longer than {MAX_ANSWER_BYTES} characters", param_hint="--answer"
+            )
     if answer is not None and task_id is None:
         answer_tasks = [t.id for t in session.scenario.tasks if t.needs_answer]
         if len(answer_tasks) != 1:
@@ -329,7 +352,9 @@ def check(
     )
     # Checking a whole lab, tasks that need a tool this machine lacks are set aside, not failed.
     skipped = {tr.task_id for tr in results if not task_id and session.task_missing(tr.task_id)}
-    unavailable = [r for tr in results if tr.task_id not in skipped for r in tr.results if r.unavailable]
+    unavailable = [
+        r for tr in results if tr.task_id not in skipped for r in tr.results if r.unavailable
+    ]
     passed = all(tr.passed for tr in results if tr.task_id not in skipped)
     if as_json:
         click.echo(
@@ -462,5 +487,3 @@ def schema() -> None:
     from labtui.scenario.model import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
-
-

@@ -96,11 +96,7 @@ def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
             )
         except LabError as exc:
             out.items.append(Item("base image", "fail", exc.message))
-    out.items.append(
-        _tool(
-            "kind", ["kind", "version"], KIND_INSTALL
-        )
-    )
+    out.items.append(_tool("kind", ["kind", "version"], KIND_INSTALL))
     out.items.append(
         _tool(
             "kubectl",
@@ -180,15 +176,32 @@ def cluster_items(docker_ok: bool, docker: DockerDriver) -> list[Item]:
     context = os.environ.get("LABTUI_CONTEXT")
     if context:
         if shell.which("kubectl") is None:
-            return [Item("cluster labs", "fail", f"--context {context} needs kubectl: not found on PATH",
-                         KUBECTL_INSTALL)]
+            return [
+                Item(
+                    "cluster labs",
+                    "fail",
+                    f"--context {context} needs kubectl: not found on PATH",
+                    KUBECTL_INSTALL,
+                )
+            ]
         res = shell.run(["kubectl", "config", "get-contexts", "-o", "name"], timeout=10)
         if context not in res.stdout.split():
-            return [Item("cluster labs", "fail", f"kube context {context!r} does not exist",
-                         "`kubectl config get-contexts` lists the contexts you can use")]
-        return [Item("cluster labs", "ok",
-                     f"existing cluster {context}: namespaced labs run there; labs that need their own "
-                     "cluster are unavailable")]
+            return [
+                Item(
+                    "cluster labs",
+                    "fail",
+                    f"kube context {context!r} does not exist",
+                    "`kubectl config get-contexts` lists the contexts you can use",
+                )
+            ]
+        return [
+            Item(
+                "cluster labs",
+                "ok",
+                f"existing cluster {context}: namespaced labs run there; labs that need their own "
+                "cluster are unavailable",
+            )
+        ]
     missing: list[str] = []
     fixes: list[str] = []
     if not docker_ok:
@@ -201,15 +214,30 @@ def cluster_items(docker_ok: bool, docker: DockerDriver) -> list[Item]:
         missing.append("kubectl")
         fixes.append(KUBECTL_INSTALL)
     if missing:
-        return [Item("cluster labs", "fail", "unavailable: needs " + ", ".join(missing), "; ".join(fixes))]
+        return [
+            Item(
+                "cluster labs", "fail", "unavailable: needs " + ", ".join(missing), "; ".join(fixes)
+            )
+        ]
     items = [Item("cluster labs", "ok", "kind, kubectl and Docker are here")]
     version = shell.run(["kind", "version"], timeout=5).stdout.split()
     if len(version) > 1 and version[1] != KIND_VERSION:
-        items.append(Item("kind version", "warn", f"kind {version[1]}; the labs are tested with {KIND_VERSION}",
-                          KIND_INSTALL))
+        items.append(
+            Item(
+                "kind version",
+                "warn",
+                f"kind {version[1]}; the labs are tested with {KIND_VERSION}",
+                KIND_INSTALL,
+            )
+        )
     with contextlib.suppress(LabError):
         if not docker.image_exists(KIND_NODE_IMAGE):
-            items.append(Item("node image", "info",
-                              f"{KIND_NODE_IMAGE.split('@')[0]} is pulled on the first cluster (about 1 GB)",
-                              f"`docker pull {KIND_NODE_IMAGE}` ahead of class"))
+            items.append(
+                Item(
+                    "node image",
+                    "info",
+                    f"{KIND_NODE_IMAGE.split('@')[0]} is pulled on the first cluster (about 1 GB)",
+                    f"`docker pull {KIND_NODE_IMAGE}` ahead of class",
+                )
+            )
     return items

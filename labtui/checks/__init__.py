@@ -29,4 +29,12 @@ def implementation(kind: str) -> CheckFn:
     return REGISTRY[kind]
 
 
-__all__ = ["REGISTRY", "CheckContext", "CheckResult", "Outcome", "implementation", "label", "register"]
+__all__ = [
+    "REGISTRY",
+    "CheckContext",
+    "CheckResult",
+    "Outcome",
+    "implementation",
+    "label",
+    "register",
+]

@@ -127,12 +127,17 @@ def field_outcome(check: Any, ctx: CheckContext, path: str, found: bool, value: 
     if check.not_equals is not None:
         want = render(check.not_equals)
         if found and _equal(value, want):
-            return Outcome(False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown)
+            return Outcome(
+                False, f"{path} is still {short(shown, 120)}", f"not {_display(want)}", shown
+            )
     if check.contains is not None:
         want = render(check.contains)
         if not found or not _contains(value, want):
             return Outcome(
-                False, f"{path} does not contain {_display(want)}", f"contains {_display(want)}", shown
+                False,
+                f"{path} does not contain {_display(want)}",
+                f"contains {_display(want)}",
+                shown,
             )
     if check.matches is not None:
         pattern = ctx.templates.render(check.matches)

@@ -197,9 +197,13 @@ class DockerDriver:
     def exec(self, name: str, argv: list[str], user: str | None = None) -> ExecResult:
         """Run ``argv`` in a running container; output decoded, exit code from the engine."""
         code, out, err = self.exec_bytes(name, argv, user)
-        return ExecResult(code, out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace"))
+        return ExecResult(
+            code, out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace")
+        )
 
-    def exec_bytes(self, name: str, argv: list[str], user: str | None = None) -> tuple[int | None, bytes, bytes]:
+    def exec_bytes(
+        self, name: str, argv: list[str], user: str | None = None
+    ) -> tuple[int | None, bytes, bytes]:
         """Run ``argv`` in a running container: (exit code, stdout, stderr) as bytes."""
         action = f"running a command in container {name}"
         if self._fast is not None:
@@ -207,7 +211,9 @@ class DockerDriver:
                 return self._fast.exec(name, argv, user)
         api = self.client.api
         with engine_errors(action):
-            exec_id = api.exec_create(name, argv, stdout=True, stderr=True, stdin=False, user=user or "")
+            exec_id = api.exec_create(
+                name, argv, stdout=True, stderr=True, stdin=False, user=user or ""
+            )
             out, err = api.exec_start(exec_id, demux=True)
             code = api.exec_inspect(exec_id).get("ExitCode")
         return code, out or b"", err or b""

@@ -29,7 +29,9 @@ class DockerExecFiles:
         self._running()
         code, out, err = self.docker.exec_bytes(self.node, ["cat", "--", path])
         if code != 0:
-            raise FileNotFoundError(f"{path} in {self.node}: {err.decode(errors='replace').strip()}")
+            raise FileNotFoundError(
+                f"{path} in {self.node}: {err.decode(errors='replace').strip()}"
+            )
         return out
 
     def list_files(self, directory: str) -> list[str]:

@@ -44,7 +44,9 @@ def run(
     """Run ``argv`` without a shell; never raises for a failing or missing command."""
     start = time.monotonic()
     if cwd is not None and not Path(cwd).is_dir():
-        return CommandResult(argv, None, "", f"working directory {cwd} does not exist", 0.0, not_found=True)
+        return CommandResult(
+            argv, None, "", f"working directory {cwd} does not exist", 0.0, not_found=True
+        )
     full_env = {**os.environ, **(env or {})}
     try:
         proc = subprocess.Popen(

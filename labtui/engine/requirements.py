@@ -38,7 +38,11 @@ class Availability:
         if needs & {Requirement.docker, Requirement.kind} and self.docker_error:
             reasons.append(f"needs docker: {self.docker_error}")
         if Requirement.kind in needs:
-            reasons += [f"needs {t}: not found on PATH" for t in ("kind", "kubectl") if not self.tools.get(t)]
+            reasons += [
+                f"needs {t}: not found on PATH"
+                for t in ("kind", "kubectl")
+                if not self.tools.get(t)
+            ]
         if Requirement.cluster in needs and not self.tools.get("kubectl"):
             reasons.append("needs kubectl: not found on PATH")
         return reasons
@@ -55,7 +59,11 @@ def task_missing(needs: list[str], docker_error: str | None = None) -> list[str]
         if need in (Requirement.docker, Requirement.kind) and docker_error:
             reasons.append(f"needs docker: {docker_error}")
         if need == Requirement.kind:
-            reasons += [f"needs {t}: not found on PATH" for t in ("kind", "kubectl") if shell.which(t) is None]
+            reasons += [
+                f"needs {t}: not found on PATH"
+                for t in ("kind", "kubectl")
+                if shell.which(t) is None
+            ]
         elif need == Requirement.cluster:
             if shell.which("kubectl") is None:
                 reasons.append("needs kubectl: not found on PATH")

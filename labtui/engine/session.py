@@ -127,7 +127,9 @@ class Session:
         self.docker = docker or DockerDriver()
         self.lab_dir = paths.lab_dir(scenario.id)
         # An existing cluster (kube context) instead of a kind cluster of the lab's own.
-        self.kube_context = context if context is not None else os.environ.get(clusters.CONTEXT_ENV) or None
+        self.kube_context = (
+            context if context is not None else os.environ.get(clusters.CONTEXT_ENV) or None
+        )
         self.templates = self._templates()
         self._missing: dict[str, list[str]] = {}
 
@@ -144,7 +146,9 @@ class Session:
             "LAB_SCENARIO": self.scenario.id,
             "LAB_DIR": str(self.lab_dir),
             "LABTUI_BASE_IMAGE": base_image(),
-            **clusters.session_env(self.scenario, self.lab_dir, self.store.learner, self.kube_context),
+            **clusters.session_env(
+                self.scenario, self.lab_dir, self.store.learner, self.kube_context
+            ),
         }
 
     def _templates(self) -> TemplateContext:
@@ -157,7 +161,9 @@ class Session:
             }
         )
         ctx.add_resolver("containers", self._container_value)
-        clusters.add_templates(ctx, self.scenario, self.lab_dir, self.store.learner, self.kube_context)
+        clusters.add_templates(
+            ctx, self.scenario, self.lab_dir, self.store.learner, self.kube_context
+        )
         return ctx
 
     def _container_value(self, parts: list[str]) -> str:
@@ -285,8 +291,14 @@ class Session:
         try:
             self._prepare_lab_dir(fresh)
             if clusters.uses_cluster(self.scenario):
-                clusters.bring_up(self.scenario, self.lab_dir, self.templates, self.store.learner,
-                                  self.kube_context, progress)
+                clusters.bring_up(
+                    self.scenario,
+                    self.lab_dir,
+                    self.templates,
+                    self.store.learner,
+                    self.kube_context,
+                    progress,
+                )
             if self.uses_docker:
                 for image in self.scenario.environment.images:
                     progress(f"building image {image.name}")
@@ -303,9 +315,10 @@ class Session:
                 with contextlib.suppress(LabError):
                     self.docker.remove(name, grace=0)
             if fresh:
-                for image_id in self.docker.labelled_images(self.scenario.id):
+                if self.scenario.environment.images:
                     with contextlib.suppress(LabError):
-                        self.docker.remove_image(image_id)
+                        for image_id in self.docker.labelled_images(self.scenario.id):
+                            self.docker.remove_image(image_id)
                 record_path(self.scenario.id).unlink(missing_ok=True)
                 shutil.rmtree(self.lab_dir, ignore_errors=True)
             raise
@@ -425,7 +438,9 @@ class Session:
                 if self.docker.remove_image(image_id):
                     report.images.append(image_id.removeprefix("sha256:")[:12])
         if clusters.uses_cluster(self.scenario):
-            clusters.tear_down(self.scenario, self.lab_dir, self.store.learner, self.kube_context, progress)
+            clusters.tear_down(
+                self.scenario, self.lab_dir, self.store.learner, self.kube_context, progress
+            )
         shutil.rmtree(self.lab_dir, ignore_errors=True)
         record_path(self.scenario.id).unlink(missing_ok=True)
         progress("environment removed")

@@ -83,7 +83,11 @@ def commands_preview(scenario: Scenario) -> list[str]:
     from labtui.scenario.templates import TemplateContext
 
     ctx = TemplateContext(
-        {"base_image": base_image(), "scenario_id": scenario.id, "lab_dir": str(paths.lab_dir(scenario.id))}
+        {
+            "base_image": base_image(),
+            "scenario_id": scenario.id,
+            "lab_dir": str(paths.lab_dir(scenario.id)),
+        }
     )
     return [ctx.render(line, strict=False) for line in _commands(scenario)]
 

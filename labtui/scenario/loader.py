@@ -213,10 +213,18 @@ def parse_text(text: str, file: str) -> tuple[Any, _Positions, list[Problem]]:
     builder = _Builder(file)
     too_deep = _flow_depth_exceeded(text)
     if too_deep:
-        return None, builder.positions, [Problem(file, too_deep[0], too_deep[1], "", f"nested deeper than {MAX_DEPTH} levels")]
+        return (
+            None,
+            builder.positions,
+            [Problem(file, too_deep[0], too_deep[1], "", f"nested deeper than {MAX_DEPTH} levels")],
+        )
     try:
         if _too_many_events(text):
-            return None, builder.positions, [Problem(file, 1, 1, "", f"more than {MAX_NODES} values")]
+            return (
+                None,
+                builder.positions,
+                [Problem(file, 1, 1, "", f"more than {MAX_NODES} values")],
+            )
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

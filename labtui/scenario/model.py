@@ -528,7 +528,9 @@ class ChoiceCheck(CheckBase):
 
     @property
     def is_multiple(self) -> bool:
-        return self.multiple if self.multiple is not None else sum(o.correct for o in self.options) > 1
+        return (
+            self.multiple if self.multiple is not None else sum(o.correct for o in self.options) > 1
+        )
 
 
 class AccessRule(Strict):

@@ -10,10 +10,10 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, LoadingIndicator, OptionList, Static
 from textual.worker import Worker, WorkerState
 
+from labtui.ui.screens.base import LabAppScreen
 from labtui.ui.widgets.catalog_list import BROKEN_PREFIX, CatalogList, CatalogRow
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def build_rows(entries: list[Entry], app: LabApp) -> list[CatalogRow]:
 OWN_KEYS = ("q", "question_mark", "slash", "space")
 
 
-class CatalogScreen(Screen[None]):
+class CatalogScreen(LabAppScreen):
     """Scenarios by topic; type to filter, enter opens, unavailable ones dimmed with the reason."""
 
     BINDINGS = [
@@ -91,13 +91,6 @@ class CatalogScreen(Screen[None]):
         self._painted = False
         self._from_cache = False
         self._pending_open: str | None = None
-
-    @property
-    def lab_app(self) -> LabApp:
-        from labtui.ui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(

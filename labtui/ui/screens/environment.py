@@ -9,17 +9,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from labtui.ui.screens.base import LabAppScreen
 from labtui.ui.widgets.lab_widgets import StatusLine
 
 if TYPE_CHECKING:
     from labtui.doctor import CleanReport, Diagnosis
     from labtui.engine.session import DownReport
-    from labtui.ui.app import LabApp
 
 MARKS = {
     "ok": ("✓", "$success"),
@@ -50,7 +49,7 @@ def item_rows(d: Diagnosis) -> list[Horizontal]:
     return rows
 
 
-class EnvironmentScreen(Screen[None]):
+class EnvironmentScreen(LabAppScreen):
     BINDINGS = [
         Binding("d", "down", "Down selected lab", id="environment.down"),
         Binding("x", "clean", "Clean everything", id="environment.clean"),
@@ -63,13 +62,6 @@ class EnvironmentScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.diagnosis: Diagnosis | None = None
-
-    @property
-    def lab_app(self) -> LabApp:
-        from labtui.ui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(

@@ -18,11 +18,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from labtui.ui.messages import CheckProgress, WorkProgress
+from labtui.ui.screens.base import LabAppScreen
 from labtui.ui.widgets.lab_widgets import (
     ResultLine,
     StatusLine,
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from labtui.netpol.matrix import Matrix
     from labtui.scenario.catalog import Entry
     from labtui.state.progress import ScenarioProgress
-    from labtui.ui.app import LabApp
 
 JOB_TEXT = {
     "up": "starting the environment… (escape cancels)",
@@ -101,7 +100,7 @@ def _result_line(r: CheckResult) -> ResultLine:
     return ResultLine(r.label, r.passed, r.message, r.expected, r.actual, r.duration)
 
 
-class LabScreen(Screen[None]):
+class LabScreen(LabAppScreen):
     BINDINGS = [
         Binding("c", "check", "Check", id="lab.check", tooltip="Run the current task's checks"),
         Binding("n", "next_task", "Next", id="lab.next", tooltip="Next task"),
@@ -153,13 +152,6 @@ class LabScreen(Screen[None]):
         self.running: dict[str, str] = {}
         # Set by escape: ``up`` stops between steps and removes what it made, then reports.
         self._cancel_up = threading.Event()
-
-    @property
-    def lab_app(self) -> LabApp:
-        from labtui.ui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
 
     # -- layout
 

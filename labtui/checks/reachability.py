@@ -22,7 +22,7 @@ from labtui.netpol.parse import load
 from labtui.netpol.probe import Prober
 from labtui.scenario.model import Flow, ReachabilityCheck, Scenario
 
-ProberFactory = Callable[[CheckContext], Prober | None]
+ProberFactory = Callable[[CheckContext, Cluster], Prober | None]
 PROBER_FACTORIES: list[ProberFactory] = []
 
 
@@ -32,12 +32,38 @@ def register_prober(factory: ProberFactory) -> ProberFactory:
     return factory
 
 
-def prober_for(ctx: CheckContext) -> Prober | None:
+def prober_for(ctx: CheckContext, cluster: Cluster) -> Prober | None:
     for factory in PROBER_FACTORIES:
-        prober = factory(ctx)
+        prober = factory(ctx, cluster)
         if prober is not None:
             return prober
     return None
+
+
+@register_prober
+def kube_prober(ctx: CheckContext, cluster: Cluster) -> Prober | None:
+    """On a lab with a cluster of its own, probe with stand-in pods (see ``labtui.netpol.kube_probe``)."""
+    from labtui.engine.clusters import uses_cluster
+
+    kubeconfig = ctx.env.get("KUBECONFIG")
+    if not kubeconfig or not uses_cluster(ctx.scenario) or not Path(kubeconfig).is_file():
+        return None
+    from labtui.drivers.docker import base_image
+    from labtui.drivers.kube import client_for
+    from labtui.netpol.kube_probe import KubeProber
+
+    return KubeProber(client_for(Path(kubeconfig)), cluster, base_image())
+
+
+def _probe(prober: Prober | None, src: str, dst: str, port: int, protocol: str) -> bool | None:
+    from labtui.netpol.kube_probe import ProbeUnsupported
+
+    if prober is None:
+        return None
+    try:
+        return prober.probe(src, dst, port, protocol)
+    except ProbeUnsupported:
+        return None
 
 
 def is_network_lab(scenario: Scenario) -> bool:
@@ -93,7 +119,18 @@ def reachability_check(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
         cluster = load_lab(check, ctx)
     except LabError as exc:
         return Outcome(False, f"cannot read the manifests: {exc}", "valid manifests", exc.message)
-    prober = prober_for(ctx)
+    prober = prober_for(ctx, cluster)
+    try:
+        return _flows(check, ctx, cluster, prober)
+    finally:
+        close = getattr(prober, "close", None)
+        if callable(close):
+            close()
+
+
+def _flows(
+    check: ReachabilityCheck, ctx: CheckContext, cluster: Cluster, prober: Prober | None
+) -> Outcome:
     results = []
     for flow in check.flows:
         render = ctx.templates.render
@@ -109,11 +146,7 @@ def reachability_check(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
             return Outcome(
                 False, f"flow {flow.source} -> {flow.to}: {exc}", "known endpoints", exc.message
             )
-        probed = (
-            prober.probe(render(flow.source), render(flow.to), flow.port, flow.protocol)
-            if prober
-            else None
-        )
+        probed = _probe(prober, render(flow.source), render(flow.to), flow.port, flow.protocol)
         results.append(FlowResult(flow, verdict.allowed, verdict.reason, probed))
     expected = "; ".join(
         f"{r.flow.source} -> {r.flow.to}:{r.flow.port} {r.flow.expected}" for r in results

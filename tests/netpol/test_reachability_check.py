@@ -158,7 +158,7 @@ class ManifestProber:
 @pytest.fixture
 def prober_slot() -> Iterator[list[ManifestProber]]:
     slot: list[ManifestProber] = []
-    factory = kind.register_prober(lambda _ctx: slot[0] if slot else None)
+    factory = kind.register_prober(lambda _ctx, _cluster: slot[0] if slot else None)
     yield slot
     kind.PROBER_FACTORIES.remove(factory)
 

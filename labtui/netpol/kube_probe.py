@@ -1,0 +1,146 @@
+"""Probing flows on a real cluster with stand-in pods and fresh connections.
+
+For a flow ``src -> dst:port`` the prober runs two small pods that carry the
+endpoints' labels in the endpoints' namespaces: a listener with ``nc -lk`` on
+the port and a client that opens a new TCP connection with ``nc -z`` for every
+probe (kindnet keeps established connections alive under a new policy, so a
+reused connection would lie). Policies select pods by label, so the stand-ins
+get exactly the verdict the real workloads would, without needing a shell or
+netcat in the lab's own images. UDP/SCTP and addresses outside the cluster are
+not probed: the engine's verdict stands alone for those flows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from labtui.errors import LabError
+from labtui.netpol.evaluate import resolve
+from labtui.netpol.model import Cluster, Pod
+
+PROBE_LABEL = "labtui.probe"
+CONNECT_SECONDS = 2
+
+
+class ProbeUnsupported(LabError):
+    """This flow cannot be probed for real; the engine's verdict is all there is."""
+
+
+class KubeAPI(Protocol):
+    """The part of :class:`labtui.drivers.kube.KubeClient` the prober uses."""
+
+    def apply(
+        self, obj: dict[str, Any], namespace: str | None = None, force: bool = True
+    ) -> dict[str, Any]: ...
+
+    def wait_ready(
+        self,
+        api_version: str,
+        plural: str,
+        name: str,
+        namespace: str | None = None,
+        timeout: float = 120.0,
+    ) -> dict[str, Any]: ...
+
+    def exec(
+        self,
+        pod: str,
+        namespace: str,
+        argv: list[str],
+        container: str | None = None,
+        timeout: float = 30.0,
+    ) -> Any: ...
+
+    def delete(
+        self, api_version: str, plural: str, name: str, namespace: str | None = None
+    ) -> bool: ...
+
+    def ensure_namespace(
+        self, name: str, labels: dict[str, str] | None = None
+    ) -> dict[str, Any]: ...
+
+
+def _name(role: str, *parts: object) -> str:
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()[:10]
+    return f"labtui-probe-{role}-{digest}"
+
+
+@dataclass
+class KubeProber:
+    kube: KubeAPI
+    cluster: Cluster
+    image: str
+    ready_timeout: float = 120.0
+    made: dict[str, str] = field(default_factory=dict)  # pod name -> namespace
+    _ips: dict[str, str] = field(default_factory=dict)
+
+    def probe(self, src: str, dst: str, port: int, protocol: str) -> bool:
+        if protocol.upper() != "TCP":
+            raise ProbeUnsupported(
+                f"only TCP flows are probed; {protocol} is judged by the engine alone"
+            )
+        source, target = resolve(self.cluster, src), resolve(self.cluster, dst)
+        if not isinstance(source, Pod) or not isinstance(target, Pod):
+            raise ProbeUnsupported("flows to or from addresses outside the cluster are not probed")
+        ip = self._listener(target, port)
+        client = self._pod(
+            _name("c", source.namespace, sorted(source.labels.items())),
+            source,
+            "client",
+            ["sleep", "1d"],
+        )
+        result = self.kube.exec(
+            client,
+            source.namespace,
+            ["nc", "-z", "-w", str(CONNECT_SECONDS), ip, str(port)],
+            timeout=CONNECT_SECONDS + 10,
+        )
+        return getattr(result, "exit_code", None) == 0
+
+    def _listener(self, target: Pod, port: int) -> str:
+        name = self._pod(
+            _name("l", target.namespace, sorted(target.labels.items()), port),
+            target,
+            "listener",
+            ["nc", "-lk", "-p", str(port), "-e", "/bin/true"],
+        )
+        return self._ips[name]
+
+    def _pod(self, name: str, like: Pod, role: str, command: list[str]) -> str:
+        if name in self.made:
+            return name
+        ns = self.cluster.namespaces.get(like.namespace)
+        self.kube.ensure_namespace(like.namespace, dict(ns.labels) if ns else None)
+        self.kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": name,
+                    "namespace": like.namespace,
+                    "labels": {**like.labels, PROBE_LABEL: role},
+                },
+                "spec": {
+                    "terminationGracePeriodSeconds": 0,
+                    "containers": [{"name": "probe", "image": self.image, "command": command}],
+                },
+            }
+        )
+        self.made[name] = like.namespace
+        pod = self.kube.wait_ready("v1", "pods", name, like.namespace, timeout=self.ready_timeout)
+        ip = str((pod.get("status") or {}).get("podIP") or "")
+        if not ip:
+            raise LabError(f"probe pod {like.namespace}/{name} has no IP")
+        self._ips[name] = ip
+        return name
+
+    def close(self) -> None:
+        """Remove every stand-in pod this prober made."""
+        for name, namespace in list(self.made.items()):
+            try:
+                self.kube.delete("v1", "pods", name, namespace)
+            except LabError:
+                continue
+            self.made.pop(name, None)

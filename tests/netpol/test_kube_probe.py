@@ -1,0 +1,123 @@
+"""The cluster prober: stand-in pods with the endpoints' labels and a fresh connection per probe.
+
+A recording Kubernetes API stands in for the cluster here (kind cannot run on
+this machine); the `kind`-marked cluster tests exercise the real thing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labtui.netpol.kube_probe import PROBE_LABEL, KubeProber, ProbeUnsupported
+from labtui.netpol.parse import load
+from tests.conftest import SCENARIOS
+
+
+@dataclass
+class Exec:
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+
+
+@dataclass
+class RecordingKube:
+    """Applies pods, gives each an IP, and lets a connection through unless the pair is blocked."""
+
+    blocked: set[tuple[str, str]] = field(default_factory=set)
+    pods: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    namespaces: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    execs: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    deleted: list[tuple[str, str]] = field(default_factory=list)
+
+    def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+        self.namespaces[name] = labels
+        return {}
+
+    def apply(
+        self, obj: dict[str, Any], namespace: str | None = None, force: bool = True
+    ) -> dict[str, Any]:
+        meta = obj["metadata"]
+        ip = f"10.244.0.{len(self.pods) + 10}"
+        self.pods[(meta["namespace"], meta["name"])] = {**obj, "status": {"podIP": ip}}
+        return obj
+
+    def wait_ready(
+        self,
+        api_version: str,
+        plural: str,
+        name: str,
+        namespace: str | None = None,
+        timeout: float = 120.0,
+    ) -> dict[str, Any]:
+        assert namespace is not None
+        return self.pods[(namespace, name)]
+
+    def exec(
+        self,
+        pod: str,
+        namespace: str,
+        argv: list[str],
+        container: str | None = None,
+        timeout: float = 30.0,
+    ) -> Exec:
+        self.execs.append((namespace, pod, argv))
+        ip = argv[-2]
+        target = next(p for p in self.pods.values() if p["status"]["podIP"] == ip)
+        pair = (namespace, target["metadata"]["namespace"])
+        return Exec(1 if pair in self.blocked else 0)
+
+    def delete(
+        self, api_version: str, plural: str, name: str, namespace: str | None = None
+    ) -> bool:
+        assert namespace is not None
+        self.deleted.append((namespace, name))
+        return self.pods.pop((namespace, name), None) is not None
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Any:
+    shutil.copytree(SCENARIOS / "netpol-default-deny" / "cluster", tmp_path / "cluster")
+    return load([tmp_path / "cluster"])
+
+
+def test_stand_ins_carry_the_endpoint_labels_and_connect_afresh(cluster: Any) -> None:
+    kube = RecordingKube()
+    prober = KubeProber(kube, cluster, "busybox:1.36")
+    assert prober.probe("shop/web", "shop/api", 8080, "TCP") is True
+    assert prober.probe("shop/web", "shop/api", 8080, "TCP") is True
+
+    web = next(p for p in cluster.pods if p.namespace == "shop" and p.name == "web")
+    api = next(p for p in cluster.pods if p.namespace == "shop" and p.name == "api")
+    made = {obj["metadata"]["labels"][PROBE_LABEL]: obj for obj in kube.pods.values()}
+    assert set(made) == {"listener", "client"}, "one listener and one client, reused"
+    assert made["client"]["metadata"]["labels"] == {**web.labels, PROBE_LABEL: "client"}
+    assert made["listener"]["metadata"]["labels"] == {**api.labels, PROBE_LABEL: "listener"}
+    assert made["listener"]["spec"]["containers"][0]["command"][:4] == ["nc", "-lk", "-p", "8080"]
+    # Every probe is a new `nc -z` connection, never a reused one.
+    assert [argv[:3] for _, _, argv in kube.execs] == [["nc", "-z", "-w"]] * 2
+    assert "shop" in kube.namespaces
+
+    prober.close()
+    assert kube.pods == {} and len(kube.deleted) == 2
+
+
+def test_a_refused_connection_is_denied(cluster: Any) -> None:
+    kube = RecordingKube(blocked={("shop", "shop")})
+    assert (
+        KubeProber(kube, cluster, "busybox:1.36").probe("shop/web", "shop/api", 8080, "TCP")
+        is False
+    )
+
+
+def test_udp_and_outside_addresses_are_not_probed(cluster: Any) -> None:
+    prober = KubeProber(RecordingKube(), cluster, "busybox:1.36")
+    with pytest.raises(ProbeUnsupported, match="only TCP"):
+        prober.probe("shop/web", "kube-system/coredns", 53, "UDP")
+    with pytest.raises(ProbeUnsupported, match="outside the cluster"):
+        prober.probe("shop/web", "203.0.113.9", 443, "TCP")

@@ -32,7 +32,7 @@ from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
 from labtui.scenario.model import Requirement, Scenario, Solution, Task
 from labtui.scenario.templates import TemplateContext
 from labtui.state import paths
-from labtui.state.progress import ProgressStore, ScenarioProgress, now
+from labtui.state.progress import ProgressStore, ScenarioProgress, TaskProgress, now
 
 Progress = Callable[[str], None]
 SOLUTION_TIMEOUT = 120.0
@@ -482,15 +482,20 @@ class Session:
         missing = self._unavailable(task)
         if missing is not None:
             return missing
-        if answer is None and task.needs_answer:
-            stored = self.progress.tasks.get(task_id)
-            answer = stored.answer if stored else None
+        answer = self._answer_for(task, answer, self.progress.tasks)
         result = TaskResult(
             task_id, run_checks(task.checks, self.context(task, answer), on_result, cancelled)
         )
         if record:
             self._record([(task, result, answer)])
         return result
+
+    @staticmethod
+    def _answer_for(task: Task, given: str | None, stored: dict[str, TaskProgress]) -> str | None:
+        """The answer to check: the one given now, else the last one the learner submitted."""
+        if given is not None or not task.needs_answer or task.id not in stored:
+            return given
+        return stored[task.id].answer
 
     def _record(self, outcomes: list[tuple[Task, TaskResult, str | None]]) -> None:
         """One progress write for a batch; results cut short by an unavailable engine are not counted."""
@@ -524,12 +529,12 @@ class Session:
         for task in tasks:
             if self.task_missing(task.id):
                 continue
-            answer = answers.get(task.id)
-            if answer is None and task.needs_answer and task.id in stored:
-                answer = stored[task.id].answer
-            batch.append((task, answer))
+            batch.append((task, self._answer_for(task, answers.get(task.id), stored)))
+        contexts = [self.context(task, answer) for task, answer in batch]
         jobs = [
-            (self.context(task, answer), check) for task, answer in batch for check in task.checks
+            (ctx, check)
+            for ctx, (task, _) in zip(contexts, batch, strict=True)
+            for check in task.checks
         ]
         flat = run_checks_with_contexts(jobs)
         done: dict[str, TaskResult] = {}

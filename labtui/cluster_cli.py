@@ -38,7 +38,7 @@ def cluster() -> None:
 def config_cmd(obj: Any, scenario_id: str) -> None:
     """Print the kind config a scenario's cluster is built from (works offline)."""
     from labtui.cli_support import EXIT_FAILED, err, handle_errors
-    from labtui.drivers.kind import cluster_name, render_config
+    from labtui.drivers.kind import cluster_name, mounted_files, render_config
     from labtui.engine.clusters import spec_of
     from labtui.scenario.model import Requirement
     from labtui.state import paths
@@ -53,10 +53,16 @@ def config_cmd(obj: Any, scenario_id: str) -> None:
                 f"{', '.join(r.value for r in scenario.requires)})"
             )
             sys.exit(EXIT_FAILED)
-        click.echo(
-            render_config(spec_of(scenario), cluster_name(scenario.id), paths.lab_dir(scenario.id)),
-            nl=False,
-        )
+        spec, lab_dir = spec_of(scenario), paths.lab_dir(scenario.id)
+        click.echo(render_config(spec, cluster_name(scenario.id), lab_dir), nl=False)
+        missing = [p for p in mounted_files(spec, lab_dir) if not p.is_file()]
+        if missing:
+            err(
+                f"note: the mounts above carry files that do not exist yet "
+                f"({', '.join(str(p) for p in missing)}); `labtui up {scenario_id}` writes "
+                "them and creates the cluster. Given to `kind create cluster` before that, "
+                "the node would get empty directories."
+            )
 
     run()
 

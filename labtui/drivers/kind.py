@@ -135,6 +135,16 @@ def build_config(spec: ClusterSpec, name: str, lab_dir: Path) -> dict[str, Any]:
     return {"kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4", "name": name, "nodes": nodes}
 
 
+def mounted_files(spec: ClusterSpec, lab_dir: Path) -> list[Path]:
+    """The lab-directory files the node's mounts carry (policies, configs); ``up`` writes them."""
+    rels = [
+        spec.audit.policy if spec.audit else None,
+        spec.encryption.config if spec.encryption else None,
+        spec.admission.config if spec.admission else None,
+    ]
+    return [lab_dir.absolute() / rel for rel in rels if rel]
+
+
 class _Dumper(yaml.SafeDumper):
     """Multi-line strings (the kubeadm patches) as literal blocks, readable like kind's docs."""
 

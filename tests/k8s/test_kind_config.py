@@ -16,6 +16,7 @@ from labtui.drivers.kind import (
     cluster_name,
     control_plane,
     host_paths,
+    mounted_files,
     node_names,
     render_config,
 )
@@ -23,6 +24,7 @@ from labtui.engine.clusters import spec_of
 from labtui.engine.session import Session
 from labtui.scenario.catalog import Catalog
 from labtui.scenario.model import KIND_NODE_IMAGE, Requirement, Scenario
+from labtui.state import paths
 from labtui.state.progress import ProgressStore
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -230,6 +232,28 @@ def test_cluster_config_command_prints_the_config() -> None:
     res = runner.invoke(main, ["cluster", "config", "pid-namespace-sharing"])
     assert res.exit_code == 1
     assert "does not use a kind cluster" in res.output
+
+
+def test_cluster_config_says_when_the_mounted_files_are_not_written_yet() -> None:
+    """Printed before `up`, the config's host paths are empty: stderr says which command fills them."""
+    res = CliRunner().invoke(main, ["cluster", "config", "audit-logging"])
+    assert res.exit_code == 0, res.output
+    config = yaml.safe_load(res.stdout)
+    assert config["name"] == "labtui-audit-logging"
+    assert "labtui up audit-logging" in res.stderr
+    assert "audit" in res.stderr and "do not exist yet" in res.stderr
+
+
+def test_cluster_config_is_quiet_once_the_lab_wrote_its_files() -> None:
+    entry = Catalog().find("audit-logging")
+    assert entry.scenario is not None
+    lab = paths.lab_dir("audit-logging")
+    for f in mounted_files(spec_of(entry.scenario), lab):
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("kind: Policy\n")
+    res = CliRunner().invoke(main, ["cluster", "config", "audit-logging"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr == ""
 
 
 def test_cluster_spec_rejects_paths_outside_the_lab_and_unpinned_images() -> None:

@@ -17,6 +17,7 @@ from labtui.checks import CheckContext, CheckResult, implementation, label
 from labtui.checks.base import Outcome
 from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.scenario.templates import TemplateError
+from labtui.state.log import internal_error
 
 MAX_PARALLEL = 8
 TICK = 0.05
@@ -30,19 +31,26 @@ def run_one(check: Any, ctx: CheckContext) -> CheckResult:
     hint = None
     try:
         fn = implementation(check.kind)
-        outcome = fn(check, ctx)
-    except EnvironmentUnavailable as exc:
-        outcome, unavailable, hint = Outcome(False, exc.message), True, exc.hint or None
-    except TemplateError as exc:
-        outcome = Outcome(False, f"scenario error: {exc}")
-    except LabError as exc:
-        outcome = Outcome(False, str(exc))
-    except KeyError as exc:
-        outcome = Outcome(False, f"unknown check kind {exc}")
-    except Exception as exc:  # a bug in a check kind must not take the app down
-        outcome = Outcome(
-            False, f"internal error in {check.kind} check: {type(exc).__name__}: {exc}"
-        )
+    except KeyError:
+        fn = None
+    if fn is None:
+        outcome = Outcome(False, f"unknown check kind {check.kind!r}")
+    else:
+        try:
+            outcome = fn(check, ctx)
+        except EnvironmentUnavailable as exc:
+            outcome, unavailable, hint = Outcome(False, exc.message), True, exc.hint or None
+        except TemplateError as exc:
+            outcome = Outcome(False, f"scenario error: {exc}")
+        except LabError as exc:
+            outcome = Outcome(False, str(exc))
+        except Exception as exc:  # a bug in a check kind must not take the app down
+            where = internal_error(f"internal error in {check.kind} check {name!r}")
+            outcome = Outcome(
+                False,
+                f"internal error in {check.kind} check: {type(exc).__name__}: {exc} "
+                f"(traceback in {where})",
+            )
     return CheckResult(
         kind=check.kind,
         label=name,

@@ -9,7 +9,6 @@ absolute (kind resolves relative ones against its own working directory).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 import threading
@@ -24,6 +23,7 @@ import yaml
 from labtui.drivers import shell
 from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.scenario.model import KIND_VERSION, ClusterSpec
+from labtui.state.files import write_atomic
 
 PREFIX = "labtui-"
 CONFIG_FILE = "kind-config.yaml"
@@ -34,7 +34,6 @@ WAIT = "120s"
 
 # Inside the control-plane node (and the API server pod, through kubeadm extraVolumes).
 AUDIT_DIR = "/etc/kubernetes/policies"
-AUDIT_LOG_DIR = "/var/log/kubernetes"
 ENCRYPTION_DIR = "/etc/kubernetes/encryption"
 ADMISSION_DIR = "/etc/kubernetes/admission"
 
@@ -279,17 +278,8 @@ class KindDriver:
             hash_path.write_text(digest + "\n")
             created = True
         kubeconfig = lab_dir / KUBECONFIG_FILE
-        write_private(kubeconfig, self.kubeconfig(name))
+        write_atomic(kubeconfig, self.kubeconfig(name))  # credentials: owner-only
         return EnsureResult(name, created, kubeconfig)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Kubeconfigs hold credentials: readable by the owner only, replaced atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def _clean(line: str) -> str:

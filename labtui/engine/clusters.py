@@ -20,10 +20,11 @@ from typing import Any
 import yaml
 
 from labtui.drivers import shell
-from labtui.drivers.kind import KUBECONFIG_FILE, KindDriver, cluster_name, find_tool, write_private
+from labtui.drivers.kind import KUBECONFIG_FILE, KindDriver, cluster_name, find_tool
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
 from labtui.scenario.model import ClusterSpec, Requirement, Scenario
 from labtui.scenario.templates import TemplateContext
+from labtui.state.files import write_atomic
 
 Progress = Callable[[str], None]
 SCENARIO_LABEL = "labtui.scenario"
@@ -149,7 +150,7 @@ def bring_up(
                 f"{scenario.id} {reason}", "run it on a laptop with kind instead"
             )
         progress(f"using kube context {context}, namespace {namespace}")
-        write_private(config, _set_namespace(_context_kubeconfig(context), namespace))
+        write_atomic(config, _set_namespace(_context_kubeconfig(context), namespace))
         kube = _client(config)
         kube.ensure_namespace(
             namespace, {SCENARIO_LABEL: scenario.id, LEARNER_LABEL: dns_label(learner)}
@@ -159,7 +160,7 @@ def bring_up(
         result = KindDriver().ensure(spec, cluster_name(scenario.id), lab_dir, progress)
         if result.created:
             (lab_dir / APPLIED_MARKER).unlink(missing_ok=True)
-        write_private(config, _set_namespace(result.kubeconfig.read_text(), namespace))
+        write_atomic(config, _set_namespace(result.kubeconfig.read_text(), namespace))
         kube = _client(config)
         progress("waiting for the nodes to be ready")
         kube.wait_api(timeout=NODE_TIMEOUT)

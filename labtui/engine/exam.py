@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from labtui.scenario.catalog import Catalog, Entry, UnknownScenario
 from labtui.scenario.loader import format_loc, parse_text
 from labtui.scenario.model import ID_PATTERN, Scenario, Task
 from labtui.state import paths
+from labtui.state.files import write_atomic
 from labtui.state.progress import ProgressStore
 
 Clock = Callable[[], float]
@@ -335,15 +335,7 @@ def save_result(result: ExamResult) -> Path:
     while target.exists():
         target = folder / f"{stamp}-{result.exam_id}-{n}.json"
         n += 1
-    fd, tmp = tempfile.mkstemp(prefix=".exam.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(result.to_dict(), fh, indent=2)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(target, json.dumps(result.to_dict(), indent=2))
     return target
 
 

@@ -109,9 +109,6 @@ class Catalog:
         roots += [(p, False) for p in self.packs]
         return roots
 
-    def missing_packs(self) -> list[Path]:
-        return [p for p in self.packs if not p.exists()]
-
     def entries(self) -> list[Entry]:
         if self._entries is None:
             self._entries = []

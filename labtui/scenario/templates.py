@@ -71,7 +71,3 @@ class TemplateContext:
         if isinstance(value, dict):
             return {k: self.render_any(v) for k, v in value.items()}
         return value
-
-
-def template_names(text: str) -> list[str]:
-    return [m.group(1) for m in _FIELD.finditer(text)]

@@ -13,7 +13,6 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from labtui.state import paths
+from labtui.state.files import write_atomic
 
 PROGRESS_VERSION = 1
 MAX_PROGRESS_BYTES = 16_000_000
@@ -155,26 +155,7 @@ class ProgressStore:
             self._write(progress)
 
     def _write(self, progress: Progress) -> None:
-        payload = progress.model_dump_json(indent=2).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        write_atomic(self.path, progress.model_dump_json(indent=2))
 
     def update(self, scenario_id: str, change: Callable[[ScenarioProgress], T]) -> T:
         """Apply ``change`` to one scenario's progress under the lock and save."""

@@ -21,14 +21,12 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from labtui.pki.layout import (
     CA_BACKDATE_MINUTES,
     CA_VALIDITY_DAYS,
-    CLIENT_AUTH,
     LEAF_VALIDITY_DAYS,
-    SERVER_AUTH,
     CertSpec,
     ClusterParams,
     Faults,
@@ -36,12 +34,10 @@ from labtui.pki.layout import (
     certificates,
     kubeconfigs,
 )
+from labtui.pki.usages import CLIENT_AUTH, EXTENDED_KEY_USAGES
 
 RSA_BITS = 2048
-EKU_OIDS = {
-    SERVER_AUTH: ExtendedKeyUsageOID.SERVER_AUTH,
-    CLIENT_AUTH: ExtendedKeyUsageOID.CLIENT_AUTH,
-}
+EKU_OIDS = {name: ObjectIdentifier(oid) for name, oid in EXTENDED_KEY_USAGES.items()}
 EXPIRED_AGE_DAYS = 400
 
 

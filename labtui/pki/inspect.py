@@ -25,44 +25,14 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from labtui.pki.files import LabFiles
+from labtui.pki.usages import EXTENDED_KEY_USAGES, KEY_USAGES
 
 DEFAULT_PKI_DIR = "etc/kubernetes/pki"
 
-EKU_NAMES = {
-    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
-    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
-    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
-    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
-    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
-    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
-}
-KEY_USAGES = (
-    "digitalSignature",
-    "contentCommitment",
-    "keyEncipherment",
-    "dataEncipherment",
-    "keyAgreement",
-    "keyCertSign",
-    "cRLSign",
-)
-_KU_ATTRS = dict(
-    zip(
-        KEY_USAGES,
-        (
-            "digital_signature",
-            "content_commitment",
-            "key_encipherment",
-            "data_encipherment",
-            "key_agreement",
-            "key_cert_sign",
-            "crl_sign",
-        ),
-        strict=True,
-    )
-)
+EKU_NAMES = {ObjectIdentifier(oid): name for name, oid in EXTENDED_KEY_USAGES.items()}
 NAME_ATTRS = {
     "CN": NameOID.COMMON_NAME,
     "O": NameOID.ORGANIZATION_NAME,
@@ -243,7 +213,7 @@ def key_usages(cert: x509.Certificate) -> list[str]:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
         return []
-    return [name for name, attr in _KU_ATTRS.items() if getattr(ku, attr)]
+    return [name for name, attr in KEY_USAGES.items() if getattr(ku, attr)]
 
 
 def ext_key_usages(cert: x509.Certificate) -> list[str]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from labtui.pki.usages import CLIENT_AUTH, SERVER_AUTH
+
 MASTERS = "system:masters"
 CLUSTER_ADMINS = "kubeadm:cluster-admins"
 NODES = "system:nodes"
-
-SERVER_AUTH = "serverAuth"
-CLIENT_AUTH = "clientAuth"
 
 CA_VALIDITY_DAYS = 3650
 LEAF_VALIDITY_DAYS = 365

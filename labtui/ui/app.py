@@ -31,6 +31,11 @@ class LabApp(App[None]):
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "labtui"
     COMMANDS = App.COMMANDS | {LabCommands, ExamCommands}
+    # Screens narrower than 100 cells (80x24 is the classic terminal) get the class -narrow,
+    # lower than 30 lines -short: app.tcss gives them a tighter layout, and 140 cells and
+    # more (-very-wide) a roomier one.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (140, "-very-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(
         self,
@@ -52,6 +57,8 @@ class LabApp(App[None]):
         self._lock = threading.RLock()
         self.availability: Availability | None = None
         self.loaded_entries: list[Entry] = []
+        # The learner's choice (t in a lab) holds for every lab until the app closes.
+        self.show_tasks = True
 
     @property
     def cacheable(self) -> bool:

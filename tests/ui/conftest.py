@@ -17,6 +17,8 @@ from labtui.scenario.catalog import Catalog
 from labtui.ui.app import LabApp
 
 PACK = Path(__file__).resolve().parent / "pack"
+# One lab whose task titles and code lines are wider than an 80-column terminal.
+LONG_PACK = Path(__file__).resolve().parent / "long_pack"
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +38,9 @@ def trust_all(pack: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def trusted_pack(data_dir: Path) -> None:
-    """The test pack is an instructor pack: its owner has said yes to its commands."""
+    """The test packs are instructor packs: their owner has said yes to their commands."""
     trust_all(PACK)
+    trust_all(LONG_PACK)
 
 
 def fixed_availability() -> Availability:
@@ -76,10 +79,11 @@ def fixed_diagnosis() -> Diagnosis:
 def make_app(
     probe: Callable[[], Availability] | None = fixed_availability,
     diagnose: Callable[[], Diagnosis] | None = fixed_diagnosis,
+    pack: Path = PACK,
     **kwargs: Any,
 ) -> LabApp:
     return LabApp(
-        catalog=Catalog([PACK], include_builtin=False), probe=probe, diagnose=diagnose, **kwargs
+        catalog=Catalog([pack], include_builtin=False), probe=probe, diagnose=diagnose, **kwargs
     )
 
 

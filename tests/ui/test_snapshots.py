@@ -8,9 +8,12 @@ import pytest
 
 from labtui.state import paths
 
-from .conftest import make_app, settle
+from .conftest import LONG_PACK, make_app, settle
 
 SIZE = (100, 30)
+# The classic terminal, and a large one.
+SMALL = (80, 24)
+LARGE = (160, 45)
 
 pytestmark = pytest.mark.usefixtures("frozen_times")
 
@@ -20,7 +23,37 @@ def test_catalog(snap_compare: Any) -> None:
 
 
 def test_catalog_80x24(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=settle)
+
+
+def test_catalog_160x45(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=LARGE, run_before=settle)
+
+
+async def _open_long_lab(pilot: Any) -> None:
+    await settle(pilot)
+    pilot.app.open_scenario("ui-long")
+    await settle(pilot)
+
+
+def test_lab_80x24(snap_compare: Any) -> None:
+    """A narrow task list of one-line titles; wide code scrolls under a scrollbar."""
+    app = make_app(pack=LONG_PACK)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_open_long_lab)
+
+
+def test_lab_80x24_without_the_task_list(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _open_long_lab(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+
+    assert snap_compare(make_app(pack=LONG_PACK), terminal_size=SMALL, run_before=run_before)
+
+
+def test_lab_160x45(snap_compare: Any) -> None:
+    app = make_app(pack=LONG_PACK)
+    assert snap_compare(app, terminal_size=LARGE, run_before=_open_long_lab)
 
 
 def test_lab_with_a_failed_check(snap_compare: Any) -> None:

@@ -10,11 +10,12 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Footer, Input, LoadingIndicator, OptionList, Static
+from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from labtui.ui.screens.base import LabAppScreen
 from labtui.ui.widgets.catalog_list import BROKEN_PREFIX, CatalogList, CatalogRow
+from labtui.ui.widgets.footer import FittingFooter
 
 if TYPE_CHECKING:
     from labtui.engine.requirements import Availability
@@ -104,7 +105,7 @@ class CatalogScreen(LabAppScreen):
         yield LoadingIndicator(id="catalog-loading")
         yield CatalogList(id="catalog")
         yield Static("", id="catalog-status")
-        yield Footer()
+        yield FittingFooter(leave_out=("quit", "environment", "filter"))
 
     def on_mount(self) -> None:
         self.query_one(CatalogList).display = False

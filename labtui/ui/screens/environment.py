@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, LoadingIndicator, OptionList, Static
+from textual.widgets import LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from labtui.ui.screens.base import LabAppScreen
+from labtui.ui.widgets.footer import FittingFooter
 from labtui.ui.widgets.lab_widgets import StatusLine
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class EnvironmentScreen(LabAppScreen):
             yield Static(Content.assemble(("Leftover lab resources", "bold")), id="leftovers-title")
             yield OptionList(id="leftovers")
         yield StatusLine(id="status")
-        yield Footer()
+        yield FittingFooter(leave_out=("quit", "refresh", "help"))
 
     def on_mount(self) -> None:
         self.query_one("#env-body").display = False

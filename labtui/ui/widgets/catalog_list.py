@@ -71,6 +71,12 @@ class CatalogRow:
             return f"in progress {self.passed} of {self.total}"
         return "not started"
 
+    @property
+    def short_status(self) -> str:
+        """The status in a narrow catalog's column: ``3 of 7 done`` for one in progress."""
+        status = self.status
+        return f"{self.passed} of {self.total} done" if status.startswith("in progress") else status
+
     def matches(self, query: str) -> bool:
         haystack = " ".join(
             [self.id, self.title, self.topic, self.difficulty, *self.requires, self.status]
@@ -84,11 +90,18 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+# Below this many cells (an 80-column terminal) the status is said shorter and the title
+# gets the cells the other columns give up.
+NARROW_BELOW = 96
+
+
 def row_content(row: CatalogRow, width: int) -> Content:
     """One scenario as aligned columns, with a second dim line saying why it cannot run."""
-    status_w, diff_w, min_w, req_w = 22, 13, 8, 10
+    narrow = width < NARROW_BELOW
+    status_w, diff_w, min_w, req_w = (12, 13, 8, 7) if narrow else (22, 13, 8, 10)
+    status = row.short_status if narrow else row.status
     title_w = max(width - status_w - diff_w - min_w - req_w - 4, 12)
-    status_style = {"done": "$success", "not started": "$text-muted"}.get(row.status, "$warning")
+    status_style = {"done": "$success", "not started": "$text-muted"}.get(status, "$warning")
     dim = bool(row.missing)
     base = "dim" if dim else ""
     parts: list[str | tuple[str, str] | Content] = [
@@ -96,7 +109,7 @@ def row_content(row: CatalogRow, width: int) -> Content:
         (_fit(row.difficulty, diff_w - 1).ljust(diff_w), base),
         (f"{row.minutes:>3} min ", base),
         (_fit(",".join(row.requires), req_w - 1).ljust(req_w), base),
-        (_fit(row.status, status_w), "dim" if dim else status_style),
+        (_fit(status, status_w), "dim" if dim else status_style),
     ]
     for reason in row.missing:
         parts.append(("\n  " + _fit(reason, width - 3), "dim italic"))

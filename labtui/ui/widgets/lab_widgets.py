@@ -157,7 +157,7 @@ class StatusLine(Horizontal):
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; padding: 0 1; }
     StatusLine #busy { width: auto; max-width: 60%; color: $warning; }
-    StatusLine #env { width: 1fr; text-align: right; }
+    StatusLine #env { width: 1fr; text-align: right; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def compose(self) -> ComposeResult:

@@ -31,6 +31,9 @@ HASH_FILE = ".kind-config.sha256"
 KUBECONFIG_FILE = "kubeconfig"
 CREATE_TIMEOUT = 600.0
 WAIT = "120s"
+# kubeadm's static pod manifest sets --enable-admission-plugins=NodeRestriction
+# (cmd/kubeadm/app/phases/controlplane/manifests.go, getAPIServerCommand).
+KUBEADM_ADMISSION_PLUGINS = ("NodeRestriction",)
 
 # Inside the control-plane node (and the API server pod, through kubeadm extraVolumes).
 AUDIT_DIR = "/etc/kubernetes/policies"
@@ -109,7 +112,10 @@ def build_config(spec: ClusterSpec, name: str, lab_dir: Path) -> dict[str, Any]:
         volumes.append(_volume("encryption", ENCRYPTION_DIR, True))
     if spec.admission:
         if spec.admission.enable:
-            args["enable-admission-plugins"] = ",".join(spec.admission.enable)
+            # The flag replaces the list kubeadm sets (NodeRestriction): keep it unless disabled.
+            kept = [p for p in KUBEADM_ADMISSION_PLUGINS if p not in spec.admission.disable]
+            plugins = dict.fromkeys([*kept, *spec.admission.enable])
+            args["enable-admission-plugins"] = ",".join(plugins)
         if spec.admission.disable:
             args["disable-admission-plugins"] = ",".join(spec.admission.disable)
         if spec.admission.config:

@@ -183,7 +183,7 @@ def test_admission_settings_and_workers() -> None:
     config = build_config(spec, "labtui-a", Path("/labs/a"))
     api = _apiserver(config)
     assert api["extraArgs"] == {
-        "enable-admission-plugins": "AlwaysPullImages",
+        "enable-admission-plugins": "NodeRestriction,AlwaysPullImages",
         "disable-admission-plugins": "DefaultStorageClass",
         "admission-control-config-file": "/etc/kubernetes/admission/config.yaml",
     }
@@ -194,6 +194,27 @@ def test_admission_settings_and_workers() -> None:
         "labtui-a-worker2",
     ]
     assert control_plane("labtui-a") == "labtui-a-control-plane"
+
+
+def test_enabling_a_plugin_keeps_kubeadms_node_restriction() -> None:
+    """`--enable-admission-plugins` replaces kubeadm's value (NodeRestriction); it must stay on.
+
+    kubeadm: cmd/kubeadm/app/phases/controlplane/manifests.go sets
+    enable-admission-plugins=NodeRestriction, and extraArgs override it whole.
+    """
+    from labtui.scenario.model import ClusterSpec
+
+    def plugins(admission: dict[str, Any]) -> dict[str, str]:
+        spec = ClusterSpec.model_validate({"admission": admission})
+        return _apiserver(build_config(spec, "labtui-a", Path("/labs/a")))["extraArgs"]
+
+    assert plugins({"enable": ["AlwaysPullImages"]})["enable-admission-plugins"] == (
+        "NodeRestriction,AlwaysPullImages"
+    )
+    assert plugins({"enable": ["NodeRestriction"]})["enable-admission-plugins"] == "NodeRestriction"
+    off = plugins({"enable": ["AlwaysPullImages"], "disable": ["NodeRestriction"]})
+    assert off["enable-admission-plugins"] == "AlwaysPullImages"
+    assert off["disable-admission-plugins"] == "NodeRestriction"
 
 
 def test_a_plain_cluster_has_no_patches() -> None:

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck base-image bench clean-venv
+.PHONY: run test test-client-floor lint typecheck base-image k8s-binaries bench clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,20 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/labtui validate scenarios
 	$(BIN)/pytest
+	$(MAKE) test-client-floor
+
+# The Kubernetes client tests again on the lowest kubernetes release pyproject.toml allows.
+FLOOR_VENV := .venv-floor
+KUBERNETES_FLOOR := $(shell sed -n 's/.*"kubernetes>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+$(FLOOR_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/pip install --quiet --upgrade pip
+	$(FLOOR_VENV)/bin/pip install --quiet -e '.[dev]' 'kubernetes==$(KUBERNETES_FLOOR).0.0'
+	touch $@
+
+test-client-floor: $(FLOOR_VENV)/.installed
+	$(FLOOR_VENV)/bin/python -c "import kubernetes, sys; v = kubernetes.__version__; print('kubernetes', v); sys.exit(v != '$(KUBERNETES_FLOOR).0.0')"
+	$(FLOOR_VENV)/bin/pytest -q -p no:cacheprovider tests/k8s/test_kube_client.py tests/k8s/test_k8s_check.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check labtui tests bench
@@ -37,6 +51,12 @@ base-image:
 	scripts/build-base-image.sh labtui/base:local
 	scripts/build-base-image.sh --like-official labtui/busybox-official-like:local
 
+# Kubernetes 1.32 components (apiserver, controller-manager, scheduler, kubelet, kubeadm,
+# etcd, etcdctl, crictl, kube-network-policies) built from the Go modules pinned in tools/k8s,
+# into ~/.cache/labtui/k8s/<version>/bin; nothing is rebuilt while the pins are unchanged.
+k8s-binaries:
+	scripts/build-k8s.sh
+
 # Each prints its figures and the ratio against its baseline, measured side by side.
 bench: export PATH := $(abspath $(BIN)):$(PATH)
 bench: $(STAMP)
@@ -47,4 +67,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_netpol.py
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(FLOOR_VENV)

@@ -329,9 +329,17 @@ class KubeClient:
         return [i for i in items if isinstance(i, dict)]
 
     def apply(
-        self, obj: dict[str, Any], namespace: str | None = None, force: bool = True
+        self,
+        obj: dict[str, Any],
+        namespace: str | None = None,
+        force: bool = True,
+        field_manager: str = FIELD_MANAGER,
     ) -> dict[str, Any]:
-        """Server-side apply (``kubectl apply --server-side``) of one object."""
+        """Server-side apply (``kubectl apply --server-side``) of one object.
+
+        Fields are owned per ``field_manager``: an apply drops the fields its own
+        manager set before and left out now, never those of another manager.
+        """
         kind = str(obj.get("kind", ""))
         api_version = str(obj.get("apiVersion", ""))
         meta = obj.setdefault("metadata", {})
@@ -342,7 +350,7 @@ class KubeClient:
         ns = meta.get("namespace") or namespace
         if is_namespaced(plural) and ns:
             meta["namespace"] = ns
-        query = {"fieldManager": FIELD_MANAGER, "force": "true" if force else "false"}
+        query = {"fieldManager": field_manager, "force": "true" if force else "false"}
         data = self.request(
             "PATCH",
             resource_path(api_version, plural, ns, str(name)),
@@ -368,11 +376,16 @@ class KubeClient:
             raise
         return True
 
-    def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    def ensure_namespace(
+        self,
+        name: str,
+        labels: dict[str, str] | None = None,
+        field_manager: str = FIELD_MANAGER,
+    ) -> dict[str, Any]:
         obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         if labels:
             obj["metadata"]["labels"] = labels
-        return self.apply(obj)
+        return self.apply(obj, field_manager=field_manager)
 
     # -- access
 

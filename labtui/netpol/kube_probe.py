@@ -8,6 +8,13 @@ reused connection would lie). Policies select pods by label, so the stand-ins
 get exactly the verdict the real workloads would, without needing a shell or
 netcat in the lab's own images. UDP/SCTP and addresses outside the cluster are
 not probed: the engine's verdict stands alone for those flows.
+
+Two things keep the stand-ins from disturbing the lab. They are owned by a
+ConfigMap of the prober's (a controller owner reference), so a ReplicaSet or
+Deployment whose selector matches the copied labels cannot adopt them and then
+delete a pod to keep its replica count. And the prober applies namespaces with
+its own field manager, so the labels labtui's ``down`` relies on, owned by
+labtui's manager, are never dropped by the prober's apply.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from labtui.netpol.evaluate import resolve
 from labtui.netpol.model import Cluster, Pod
 
 PROBE_LABEL = "labtui.probe"
+PROBE_MANAGER = "labtui-probe"
+OWNER = "labtui-probe-owner"
 CONNECT_SECONDS = 2
 
 
@@ -32,7 +41,11 @@ class KubeAPI(Protocol):
     """The part of :class:`labtui.drivers.kube.KubeClient` the prober uses."""
 
     def apply(
-        self, obj: dict[str, Any], namespace: str | None = None, force: bool = True
+        self,
+        obj: dict[str, Any],
+        namespace: str | None = None,
+        force: bool = True,
+        field_manager: str = ...,
     ) -> dict[str, Any]: ...
 
     def wait_ready(
@@ -58,7 +71,7 @@ class KubeAPI(Protocol):
     ) -> bool: ...
 
     def ensure_namespace(
-        self, name: str, labels: dict[str, str] | None = None
+        self, name: str, labels: dict[str, str] | None = None, field_manager: str = ...
     ) -> dict[str, Any]: ...
 
 
@@ -75,6 +88,7 @@ class KubeProber:
     ready_timeout: float = 120.0
     made: dict[str, str] = field(default_factory=dict)  # pod name -> namespace
     _ips: dict[str, str] = field(default_factory=dict)
+    _owners: dict[str, str] = field(default_factory=dict)  # namespace -> owner ConfigMap uid
 
     def probe(self, src: str, dst: str, port: int, protocol: str) -> bool:
         if protocol.upper() != "TCP":
@@ -111,8 +125,7 @@ class KubeProber:
     def _pod(self, name: str, like: Pod, role: str, command: list[str]) -> str:
         if name in self.made:
             return name
-        ns = self.cluster.namespaces.get(like.namespace)
-        self.kube.ensure_namespace(like.namespace, dict(ns.labels) if ns else None)
+        owner = self._owner(like.namespace)
         self.kube.apply(
             {
                 "apiVersion": "v1",
@@ -121,12 +134,22 @@ class KubeProber:
                     "name": name,
                     "namespace": like.namespace,
                     "labels": {**like.labels, PROBE_LABEL: role},
+                    "ownerReferences": [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "ConfigMap",
+                            "name": OWNER,
+                            "uid": owner,
+                            "controller": True,
+                        }
+                    ],
                 },
                 "spec": {
                     "terminationGracePeriodSeconds": 0,
                     "containers": [{"name": "probe", "image": self.image, "command": command}],
                 },
-            }
+            },
+            field_manager=PROBE_MANAGER,
         )
         self.made[name] = like.namespace
         pod = self.kube.wait_ready("v1", "pods", name, like.namespace, timeout=self.ready_timeout)
@@ -136,11 +159,41 @@ class KubeProber:
         self._ips[name] = ip
         return name
 
+    def _owner(self, namespace: str) -> str:
+        """The namespace (with the world's labels) and the ConfigMap that owns the stand-ins."""
+        if namespace not in self._owners:
+            ns = self.cluster.namespaces.get(namespace)
+            labels = dict(ns.labels) if ns else None
+            self.kube.ensure_namespace(namespace, labels, field_manager=PROBE_MANAGER)
+            made = self.kube.apply(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {
+                        "name": OWNER,
+                        "namespace": namespace,
+                        "labels": {PROBE_LABEL: "owner"},
+                    },
+                },
+                field_manager=PROBE_MANAGER,
+            )
+            uid = str((made.get("metadata") or {}).get("uid") or "")
+            if not uid:
+                raise LabError(f"the probe owner {namespace}/{OWNER} has no uid")
+            self._owners[namespace] = uid
+        return self._owners[namespace]
+
     def close(self) -> None:
-        """Remove every stand-in pod this prober made."""
+        """Remove every stand-in pod this prober made, then their owners."""
         for name, namespace in list(self.made.items()):
             try:
                 self.kube.delete("v1", "pods", name, namespace)
             except LabError:
                 continue
             self.made.pop(name, None)
+        for namespace in list(self._owners):
+            try:
+                self.kube.delete("v1", "configmaps", OWNER, namespace)
+            except LabError:
+                continue
+            self._owners.pop(namespace, None)

@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from labtui.netpol.kube_probe import PROBE_LABEL, KubeProber, ProbeUnsupported
+from labtui.netpol.kube_probe import (
+    OWNER,
+    PROBE_LABEL,
+    PROBE_MANAGER,
+    KubeProber,
+    ProbeUnsupported,
+)
 from labtui.netpol.parse import load
 from tests.conftest import SCENARIOS
 
@@ -35,14 +41,29 @@ class RecordingKube:
     execs: list[tuple[str, str, list[str]]] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)
 
-    def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    managers: list[tuple[str, str]] = field(default_factory=list)  # (kind, field manager)
+    configmaps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def ensure_namespace(
+        self, name: str, labels: dict[str, str] | None = None, field_manager: str = "labtui"
+    ) -> dict[str, Any]:
         self.namespaces[name] = labels
+        self.managers.append(("Namespace", field_manager))
         return {}
 
     def apply(
-        self, obj: dict[str, Any], namespace: str | None = None, force: bool = True
+        self,
+        obj: dict[str, Any],
+        namespace: str | None = None,
+        force: bool = True,
+        field_manager: str = "labtui",
     ) -> dict[str, Any]:
         meta = obj["metadata"]
+        self.managers.append((obj["kind"], field_manager))
+        if obj["kind"] == "ConfigMap":
+            made = {**obj, "metadata": {**meta, "uid": f"uid-{meta['namespace']}"}}
+            self.configmaps[(meta["namespace"], meta["name"])] = made
+            return made
         ip = f"10.244.0.{len(self.pods) + 10}"
         self.pods[(meta["namespace"], meta["name"])] = {**obj, "status": {"podIP": ip}}
         return obj
@@ -77,6 +98,8 @@ class RecordingKube:
     ) -> bool:
         assert namespace is not None
         self.deleted.append((namespace, name))
+        if plural == "configmaps":
+            return self.configmaps.pop((namespace, name), None) is not None
         return self.pods.pop((namespace, name), None) is not None
 
 
@@ -104,7 +127,30 @@ def test_stand_ins_carry_the_endpoint_labels_and_connect_afresh(cluster: Any) ->
     assert "shop" in kube.namespaces
 
     prober.close()
-    assert kube.pods == {} and len(kube.deleted) == 2
+    assert kube.pods == {} and kube.configmaps == {} and len(kube.deleted) == 3
+
+
+def test_stand_ins_cannot_be_adopted_by_a_replicaset(cluster: Any) -> None:
+    """A ReplicaSet adopts only pods without a controller owner reference
+    (k8s.io/kubernetes pkg/controller/controller_ref_manager.go, ClaimPods): the
+    stand-ins carry the workload's labels, so they must have a controller of their own."""
+    kube = RecordingKube()
+    KubeProber(kube, cluster, "busybox:1.36").probe("shop/web", "shop/api", 8080, "TCP")
+    owner = kube.configmaps[("shop", OWNER)]
+    for pod in kube.pods.values():
+        (ref,) = pod["metadata"]["ownerReferences"]
+        assert ref["controller"] is True
+        assert (ref["kind"], ref["name"], ref["uid"]) == ("ConfigMap", OWNER, owner["metadata"]["uid"])
+
+
+def test_the_prober_applies_namespaces_under_its_own_field_manager(cluster: Any) -> None:
+    """Server-side apply drops the fields a manager owned and leaves out; labtui's own
+    namespace labels (which `down` selects by) are owned by the manager `labtui`, so the
+    prober must never apply a namespace as `labtui`."""
+    kube = RecordingKube()
+    KubeProber(kube, cluster, "busybox:1.36").probe("shop/web", "shop/api", 8080, "TCP")
+    assert ("Namespace", PROBE_MANAGER) in kube.managers
+    assert all(manager == PROBE_MANAGER for _, manager in kube.managers)
 
 
 def test_a_refused_connection_is_denied(cluster: Any) -> None:

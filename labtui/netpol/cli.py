@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from labtui.cli_support import handle_errors
-from labtui.errors import InvalidInput, LabError
+from labtui.errors import InvalidInput
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROTOCOLS = click.Choice(["TCP", "UDP", "SCTP"], case_sensitive=False)
@@ -25,40 +25,23 @@ def netpol() -> None:
 
 
 def _batch(cluster: Any, path: str) -> list[dict[str, Any]]:
-    from labtui.netpol.evaluate import evaluate, resolve
+    from labtui.netpol.batch import answer
 
     try:
         items = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InvalidInput(f"{path}: cannot read a JSON list: {exc}") from None
-    if not isinstance(items, list):
-        raise InvalidInput(f"{path}: expected a JSON list of {{from, to, port, protocol}}")
-    out = []
-    for n, item in enumerate(items):
-        where = f"{path} item {n}"
-        if not isinstance(item, dict) or not {"from", "to", "port"} <= item.keys():
-            raise InvalidInput(
-                f"{where}: needs from, to and port",
-                'e.g. {"from": "ns/a", "to": "ns/b", "port": 80}',
-            )
-        port = item["port"]
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise InvalidInput(f"{where}: port must be a number, got {port!r}")
-        protocol = str(item.get("protocol", "TCP")).upper()
-        if protocol not in ("TCP", "UDP", "SCTP"):
-            raise InvalidInput(f"{where}: unknown protocol {protocol!r}", "use TCP, UDP or SCTP")
-        try:
-            verdict = evaluate(
-                cluster,
-                resolve(cluster, str(item["from"])),
-                resolve(cluster, str(item["to"])),
-                port,
-                protocol,
-            )
-        except LabError as exc:
-            raise InvalidInput(f"{where}: {exc.message}", exc.hint) from None
-        out.append({**item, "allowed": verdict.allowed, "reason": verdict.reason})
-    return out
+    return answer(cluster, items, path)
+
+
+def _note_assumed(cluster: Any) -> None:
+    """Say which namespaces no Namespace object declares (on stderr: JSON stays clean)."""
+    if cluster.assumed:
+        click.echo(
+            f"note: assumed namespaces {', '.join(cluster.assumed)} (no Namespace object "
+            "declares them), with only the label kubernetes.io/metadata.name",
+            err=True,
+        )
 
 
 @netpol.command()
@@ -94,6 +77,7 @@ def query(
     if batch is None and (source is None or dest is None or port is None):
         raise click.UsageError("give --from, --to and --port (or --batch FILE)")
     cluster = load(manifests)
+    _note_assumed(cluster)
     if batch is not None:
         click.echo(json.dumps(_batch(cluster, batch), indent=2))
         return
@@ -134,5 +118,7 @@ def matrix(manifests: tuple[str, ...], port: int | None, protocol: str, as_json:
     from labtui.netpol.matrix import compute, render
     from labtui.netpol.parse import load
 
-    result = compute(load(manifests), port, protocol.upper())
+    cluster = load(manifests)
+    _note_assumed(cluster)
+    result = compute(cluster, port, protocol.upper())
     click.echo(json.dumps(result.to_dict()) if as_json else render(result))

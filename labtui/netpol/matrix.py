@@ -13,102 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labtui.netpol.evaluate import Verdict, direction_allows, evaluate
-from labtui.netpol.model import Cluster, Direction, LabelSelector, Peer, Pod, Policy, Protocol, Rule
+from labtui.netpol.evaluate import Verdict, direction_allows, evaluate, to_itself
+from labtui.netpol.index import PodIndex, bits
+from labtui.netpol.model import Cluster, Direction, Pod, Protocol
 
 DEFAULT_PORT = 80
 
 Target = tuple[int, Protocol]
 
 
-class _Index:
-    """Bitmasks over ``pods``: bit i stands for ``pods[i]``."""
-
-    def __init__(self, cluster: Cluster, pods: Sequence[Pod]) -> None:
-        self.cluster = cluster
-        self.pods = pods
-        self.all = (1 << len(pods)) - 1
-        self.by_namespace: dict[str, int] = {}
-        for i, pod in enumerate(pods):
-            self.by_namespace[pod.namespace] = self.by_namespace.get(pod.namespace, 0) | (1 << i)
-        self._pod_sel: dict[LabelSelector, int] = {}
-        self._ns_sel: dict[LabelSelector, int] = {}
-
-    def pod_selector(self, selector: LabelSelector) -> int:
-        mask = self._pod_sel.get(selector)
-        if mask is None:
-            mask = 0
-            for i, pod in enumerate(self.pods):
-                if selector.matches(pod.labels):
-                    mask |= 1 << i
-            self._pod_sel[selector] = mask
-        return mask
-
-    def namespace_selector(self, selector: LabelSelector) -> int:
-        mask = self._ns_sel.get(selector)
-        if mask is None:
-            mask = 0
-            for name, pods in self.by_namespace.items():
-                if selector.matches(self.cluster.namespace_labels(name)):
-                    mask |= pods
-            self._ns_sel[selector] = mask
-        return mask
-
-    def selected(self, policy: Policy) -> int:
-        return self.by_namespace.get(policy.namespace, 0) & self.pod_selector(policy.pod_selector)
-
-    def peer(self, policy: Policy, peer: Peer) -> int:
-        if peer.ip_block is not None:
-            return 0
-        if peer.namespace_selector is None:
-            scope = self.by_namespace.get(policy.namespace, 0)
-        else:
-            scope = self.namespace_selector(peer.namespace_selector)
-        return scope if peer.pod_selector is None else scope & self.pod_selector(peer.pod_selector)
-
-    def peers(self, policy: Policy, rule: Rule) -> int:
-        if rule.all_peers:
-            return self.all
-        mask = 0
-        for peer in rule.peers or ():
-            mask |= self.peer(policy, peer)
-        return mask
-
-    def ports(self, rule: Rule, port: int, protocol: Protocol) -> int:
-        """Destinations for which some port entry of ``rule`` covers ``port``/``protocol``."""
-        if rule.all_ports:
-            return self.all
-        mask = 0
-        for spec in rule.ports or ():
-            if spec.protocol is not protocol:
-                continue
-            if (
-                spec.port is None
-                or (spec.end_port is None and spec.port == port)
-                or (
-                    spec.end_port is not None
-                    and isinstance(spec.port, int)
-                    and spec.port <= port <= spec.end_port
-                )
-            ):
-                return self.all
-            if isinstance(spec.port, str):
-                for i, pod in enumerate(self.pods):
-                    if pod.named_port(spec.port, protocol) == port:
-                        mask |= 1 << i
-        return mask
-
-
-def _bits(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
-
-
-def allowed_masks(index: _Index, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
+def allowed_masks(index: PodIndex, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
     """Per pod: the destinations its egress allows, and the sources its ingress allows."""
     n = len(index.pods)
     egress: list[int | None] = [None] * n
@@ -117,7 +31,7 @@ def allowed_masks(index: _Index, port: int, protocol: Protocol) -> tuple[list[in
         selected = index.selected(policy)
         if not selected:
             continue
-        members = _bits(selected)
+        members = bits(selected)
         if Direction.egress in policy.types:
             allowed = 0
             for rule in policy.egress:
@@ -129,7 +43,7 @@ def allowed_masks(index: _Index, port: int, protocol: Protocol) -> tuple[list[in
                 ingress[i] = ingress[i] or 0
             for rule in policy.ingress:
                 sources = index.peers(policy, rule)
-                for i in _bits(selected & index.ports(rule, port, protocol)):
+                for i in bits(selected & index.ports(rule, port, protocol)):
                     ingress[i] = (ingress[i] or 0) | sources
     return (
         [index.all if m is None else m for m in egress],
@@ -178,7 +92,7 @@ def compute(
 ) -> Matrix:
     proto = Protocol(protocol)
     members = tuple(cluster.pods if pods is None else pods)
-    index = _Index(cluster, members)
+    index = PodIndex(cluster, members)
     targets = tuple(targets_of(p, port, proto) for p in members)
     masks: dict[Target, tuple[list[int], list[int]]] = {}
     for column in targets:
@@ -189,6 +103,9 @@ def compute(
     for i in range(len(members)):
         row = []
         for j, column in enumerate(targets):
+            if i == j and to_itself(members[i], members[j]):
+                row.append(column)  # a pod cannot block access to itself
+                continue
             ok = []
             for target in column:
                 egress, ingress = masks[target]
@@ -216,8 +133,11 @@ def naive_allowed(
     pods = cluster.pods
     return [
         [
-            direction_allows(cluster, src, dst, dst, port, proto, Direction.egress)
-            and direction_allows(cluster, dst, src, dst, port, proto, Direction.ingress)
+            to_itself(src, dst)
+            or (
+                direction_allows(cluster, src, dst, dst, port, proto, Direction.egress)
+                and direction_allows(cluster, dst, src, dst, port, proto, Direction.ingress)
+            )
             for dst in pods
         ]
         for src in pods

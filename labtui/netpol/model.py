@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -31,15 +32,22 @@ class Direction(StrEnum):
 
 @dataclass(frozen=True)
 class Source:
-    """Where an object was read: file and 0-based document index (item index inside a List)."""
+    """Where something was read: file, 0-based document (and List item), 1-based line.
+
+    Shown as ``file:line (document N)`` so an editor or terminal can jump to it.
+    """
 
     file: str
     document: int
     item: int | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file} document {self.document + 1}"
-        return f"{where} item {self.item + 1}" if self.item is not None else where
+        place = f"document {self.document + 1}"
+        if self.item is not None:
+            place += f", item {self.item + 1}"
+        at = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{at} ({place})"
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,7 @@ class Policy:
     egress: tuple[Rule, ...] = ()
     source: Source | None = None
 
-    @property
+    @cached_property
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}"
 
@@ -201,7 +209,7 @@ class Pod:
     host_network: bool = False
     source: Source | None = None
 
-    @property
+    @cached_property
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}"
 
@@ -224,7 +232,7 @@ class External:
 
     ip: IPAddress
 
-    @property
+    @cached_property
     def ref(self) -> str:
         return str(self.ip)
 
@@ -234,12 +242,18 @@ Endpoint = Pod | External
 
 @dataclass
 class Cluster:
-    """Everything the manifests declared; namespaces used by pods exist implicitly."""
+    """Everything the manifests declared.
+
+    ``assumed`` lists the namespaces that objects use but no Namespace object
+    declares (see :func:`labtui.netpol.parse.finish` for when that is allowed);
+    they carry only the ``kubernetes.io/metadata.name`` label.
+    """
 
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     pods: list[Pod] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    assumed: list[str] = field(default_factory=list)
 
     def namespace(self, name: str) -> Namespace:
         ns = self.namespaces.get(name)

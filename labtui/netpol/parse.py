@@ -1,21 +1,33 @@
 """Manifests -> :class:`Cluster`: multi-document YAML/JSON files, directories, ``List`` kinds.
 
-Every problem names the file, the document (1-based, as a reader counts them)
-and the field, because a NetworkPolicy that is silently read differently from
-what its author meant is the bug this engine exists to catch.
+Every problem names the file and line, the document and the field, because a
+NetworkPolicy that is silently read differently from what its author meant is
+the bug this engine exists to catch. Reading follows the API server:
+
+- a manifest it would reject is an error here too: unknown or duplicate fields
+  (strict field validation), and the rules of k8s.io/kubernetes
+  ``pkg/apis/networking/validation`` (``ValidateNetworkPolicySpec``,
+  ``ValidateNetworkPolicyPeer``, ``ValidateNetworkPolicyPort``,
+  ``ValidateIPBlock``) and ``pkg/apis/core/validation`` (container ports) for
+  the fields the engine reads (see :mod:`labtui.netpol.schema`);
+- an explicit ``null`` means exactly what leaving the field out means, as the
+  API server decodes it (``namespaceSelector: null`` is no namespaceSelector).
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from labtui.errors import InvalidInput
+from labtui.netpol import schema
 from labtui.netpol.model import (
     NAMESPACE_NAME_LABEL,
     Cluster,
@@ -37,17 +49,9 @@ from labtui.netpol.model import (
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-WORKLOAD_KINDS = (
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-)
+WORKLOAD_KINDS = tuple(schema.WORKLOAD_SPEC)
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
-_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
+_CIDR = re.compile(r"^[^/]+/[0-9]+$")
 
 
 class ManifestError(InvalidInput):
@@ -59,20 +63,113 @@ class ManifestError(InvalidInput):
         self.where = where
 
 
-class _Doc:
-    """One object being read; ``fail`` raises with its location."""
+# --------------------------------------------------------------------------- YAML with lines
 
-    def __init__(self, source: Source) -> None:
+
+class _Mapping(dict[Any, Any]):
+    """A YAML mapping that remembers its line and the line of each of its keys (1-based)."""
+
+    line: int | None = None
+    key_lines: dict[Any, int]
+
+
+class _Loader(yaml.SafeLoader):
+    """``SafeLoader`` that keeps lines and rejects a key written twice in one mapping.
+
+    PyYAML keeps the last of two equal keys; strict field validation rejects the
+    object ("duplicate field"), and a second ``ingress:`` silently replacing the
+    first is exactly the kind of misreading this engine must not do.
+    """
+
+
+class _DuplicateField(yaml.YAMLError):
+    def __init__(self, key: Any, mark: yaml.Mark) -> None:
+        super().__init__(f"duplicate field {key!r}")
+        self.key = key
+        self.mark = mark
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[_Mapping]:
+    data = _Mapping()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {}
+    yield data
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            seen = key in data.key_lines
+        except TypeError:
+            continue  # an unhashable key: construct_mapping below says so
+        if seen:
+            raise _DuplicateField(key, key_node.start_mark)
+        data.key_lines[key] = key_node.start_mark.line + 1
+    data.update(loader.construct_mapping(node))
+
+
+class _Sequence(list[Any]):
+    """A YAML sequence that remembers its line (1-based)."""
+
+    line: int | None = None
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[_Sequence]:
+    data = _Sequence()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.extend(loader.construct_sequence(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+# --------------------------------------------------------------------------- one object
+
+
+class _Doc:
+    """One object being read; ``fail`` raises with its location.
+
+    Every mapping the reader looks into goes through :meth:`only`, which also
+    notes the line of each field path, so an error points at its line.
+    """
+
+    def __init__(self, source: Source, root: Any = None) -> None:
         self.source = source
+        self.lines: dict[str, int] = {}
+        if isinstance(root, _Mapping) and root.line is not None:
+            self.lines[""] = root.line
+
+    def line(self, path: str) -> int | None:
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return self.source.line
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[: max(cut, 0)]
+
+    def at(self, path: str) -> Source:
+        return replace(self.source, line=self.line(path))
 
     def fail(self, path: str, message: str, hint: str = "") -> ManifestError:
-        return ManifestError(self.source, path, message, hint)
+        return ManifestError(self.at(path), path, message, hint)
+
+    def note(self, value: Any, path: str) -> None:
+        if isinstance(value, _Mapping):
+            if value.line is not None:
+                self.lines.setdefault(path, value.line)
+            for key, line in value.key_lines.items():
+                self.lines[f"{path}.{key}" if path else str(key)] = line
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
+        """A mapping, with ``null`` read as an empty one (the field's zero value)."""
         if value is None:
             return {}
         if not isinstance(value, dict):
             raise self.fail(path, f"expected a mapping, got {_kind_of(value)}")
+        self.note(value, path)
         return value
 
     def sequence(self, value: Any, path: str) -> list[Any]:
@@ -90,22 +187,37 @@ class _Doc:
         return value
 
     def only(self, data: dict[str, Any], path: str, allowed: Iterable[str]) -> None:
+        """Strict field validation: every key of ``data`` must be a field of its type."""
         allowed = tuple(allowed)
+        self.note(data, path)
         for key in data:
             if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                if near:
+                    hint = f"did you mean {near[0]}?"
+                elif len(allowed) <= 8:
+                    hint = f"allowed here: {', '.join(allowed)}"
+                else:
+                    hint = "check the spelling against the Kubernetes API reference"
                 raise self.fail(
                     f"{path}.{key}" if path else str(key),
-                    "unknown field",
-                    f"allowed here: {', '.join(allowed)}",
+                    "unknown field (kubectl apply rejects it: strict field validation)",
+                    hint,
                 )
 
 
 def _kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"the string {value!r}", bool: f"{value}"}.get(
-        type(value), f"{type(value).__name__} {value!r}"
-    )
+    if isinstance(value, bool):
+        return f"{value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{type(value).__name__} {value!r}"
 
 
 # --------------------------------------------------------------------------- files
@@ -146,37 +258,63 @@ def documents(path: Path, label: str | None = None) -> Iterator[tuple[Source, An
     yield from text_documents(text, shown)
 
 
+def _line_of(value: Any) -> int | None:
+    return value.line if isinstance(value, _Mapping | _Sequence) else None
+
+
 def text_documents(text: str, shown: str) -> Iterator[tuple[Source, Any]]:
     index = 0
     try:
-        for data in yaml.safe_load_all(text):
+        for data in yaml.load_all(text, Loader=_Loader):
             index += 1
             if data is None:
                 continue
-            source = Source(shown, index - 1)
-            if (
-                isinstance(data, dict)
-                and isinstance(data.get("items"), list)
-                and str(data.get("kind", "")).endswith("List")
-            ):
-                # Typed lists (PodList from `kubectl get pods -o yaml` of the API) omit items' kind.
-                item_kind = str(data["kind"])[: -len("List")]
-                for n, item in enumerate(data["items"]):
-                    if item_kind and isinstance(item, dict) and "kind" not in item:
-                        item = {"kind": item_kind, **item}
-                    yield Source(shown, index - 1, n), item
+            source = Source(shown, index - 1, line=_line_of(data))
+            if isinstance(data, dict) and _is_list(data):
+                yield from _list_items(source, data)
             else:
                 yield source, data
+    except _DuplicateField as exc:
+        raise ManifestError(
+            Source(shown, index, line=exc.mark.line + 1),
+            "",
+            f"field {exc.key!r} appears twice in one mapping",
+            "keep one: the API server rejects a duplicate field (strict field validation), "
+            "and YAML readers silently keep only the last",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        line = mark.line + 1 if mark is not None else None
+        at = f" (column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ManifestError(
-            Source(shown, index),
+            Source(shown, index, line=line),
             "",
             f"not valid YAML{at}: {problem}",
             "fix the indentation or quoting at that line",
         ) from None
+
+
+def _is_list(data: dict[str, Any]) -> bool:
+    """``kind: List``, or a typed list (``PodList``...); a custom kind that merely ends in
+    "List" without ``items`` is an object of its own."""
+    kind = str(data.get("kind", ""))
+    return kind == "List" or (kind.endswith("List") and "items" in data)
+
+
+def _list_items(source: Source, data: dict[str, Any]) -> Iterator[tuple[Source, Any]]:
+    """The items of a ``List`` (or typed list such as ``PodList``), each with its own place."""
+    doc = _Doc(source, data)
+    doc.only(data, "", schema.LIST)
+    # Typed lists (PodList from `kubectl get pods -o yaml` of the API) omit items' kind.
+    item_kind = str(data["kind"])[: -len("List")]
+    for n, item in enumerate(doc.sequence(data.get("items"), "items")):
+        if item_kind and isinstance(item, dict) and "kind" not in item:
+            typed = _Mapping({"kind": item_kind, **item})
+            typed.line = _line_of(item)
+            typed.key_lines = getattr(item, "key_lines", {})
+            item = typed
+        yield replace(source, item=n, line=_line_of(item) or doc.line(f"items[{n}]")), item
 
 
 def load(paths: Sequence[str | Path], base: Path | None = None) -> Cluster:
@@ -202,10 +340,36 @@ def load_text(text: str, name: str = "<text>") -> Cluster:
 
 
 def finish(cluster: Cluster) -> Cluster:
-    for pod in cluster.pods:
-        cluster.namespace(pod.namespace)
-    for policy in cluster.policies:
-        cluster.namespace(policy.namespace)
+    """Check every namespace an object is in, and record the ones that are assumed.
+
+    The API server refuses an object in a namespace that does not exist. When the
+    manifests declare Namespaces they are taken as the cluster's list of
+    namespaces: an object in any other one (a typo such as ``shpo``) is an error,
+    except the namespaces every cluster has (``default``, ``kube-system``, ...).
+    When they declare none (a folder of workloads and policies only), every
+    namespace the objects use is assumed and listed in ``cluster.assumed``.
+    """
+    declared = set(cluster.namespaces)
+    places: list[tuple[str, Source | None, str]] = [
+        (p.namespace, p.source, f"{p.kind} {p.ref}") for p in cluster.pods
+    ] + [(p.namespace, p.source, f"NetworkPolicy {p.ref}") for p in cluster.policies]
+    for namespace, source, what in places:
+        if namespace in cluster.namespaces:
+            continue
+        if declared and namespace not in schema.SYSTEM_NAMESPACES:
+            near = difflib.get_close_matches(namespace, sorted(declared), n=1)
+            raise ManifestError(
+                source or "<manifests>",
+                "metadata.namespace",
+                f"{what} is in namespace {namespace}, which no Namespace object declares "
+                f"(declared: {', '.join(sorted(declared))}); the API server refuses objects "
+                "in a namespace that does not exist",
+                f"did you mean {near[0]}?"
+                if near
+                else f"fix the namespace, or declare it (kind: Namespace, name: {namespace})",
+            )
+        cluster.namespace(namespace)
+        cluster.assumed.append(namespace)
     return cluster
 
 
@@ -213,7 +377,7 @@ def finish(cluster: Cluster) -> Cluster:
 
 
 def add_object(cluster: Cluster, source: Source, data: Any) -> None:
-    doc = _Doc(source)
+    doc = _Doc(source, data)
     if not isinstance(data, dict):
         raise doc.fail("", f"expected a Kubernetes object (a mapping), got {_kind_of(data)}")
     kind = data.get("kind")
@@ -222,8 +386,10 @@ def add_object(cluster: Cluster, source: Source, data: Any) -> None:
     if kind == "Namespace":
         _add_namespace(cluster, doc, data)
     elif kind == "Pod":
-        _add_pod(cluster, doc, data, None, data.get("spec"), kind)
+        doc.only(data, "", schema.OBJECT)
+        _add_pod(cluster, doc, data, None, data.get("spec"), "spec", kind)
     elif kind in WORKLOAD_KINDS:
+        doc.only(data, "", schema.OBJECT)
         _add_pod(cluster, doc, data, *_template(doc, data, kind), kind)
     elif kind == "NetworkPolicy":
         api = data.get("apiVersion")
@@ -251,55 +417,145 @@ def add_object(cluster: Cluster, source: Source, data: Any) -> None:
         cluster.ignored.append(f"{source}: {kind} {name}")
 
 
+def _meta(doc: _Doc, value: Any, path: str) -> dict[str, Any]:
+    meta = doc.mapping(value, path)
+    doc.only(meta, path, schema.OBJECT_META)
+    return meta
+
+
 def _metadata(doc: _Doc, data: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
-    meta = doc.mapping(data.get("metadata"), "metadata")
+    meta = _meta(doc, data.get("metadata"), "metadata")
     name = doc.string(meta.get("name"), "metadata.name")
     namespace = meta.get("namespace") or "default"
     if not isinstance(namespace, str):
         raise doc.fail("metadata.namespace", f"expected a string, got {_kind_of(namespace)}")
+    problem = schema.dns_label_problem(namespace)
+    if problem:
+        raise doc.fail("metadata.namespace", f"{namespace!r} is not a namespace name: {problem}")
     return name, namespace, _labels(doc, meta.get("labels"), "metadata.labels")
 
 
-def _labels(doc: _Doc, value: Any, path: str) -> dict[str, str]:
+def _labels(doc: _Doc, value: Any, path: str, selector: bool = False) -> dict[str, str]:
+    """Labels (or a selector's matchLabels): keys and values as ``ValidateLabels`` wants them."""
     labels = doc.mapping(value, path)
     out = {}
     for key, val in labels.items():
+        where = f"{path}.{key}"
         if not isinstance(val, str):
             if val is None or isinstance(val, dict | list):
-                raise doc.fail(
-                    f"{path}.{key}", f"a label value must be a string, got {_kind_of(val)}"
-                )
+                raise doc.fail(where, f"a label value must be a string, got {_kind_of(val)}")
             raise doc.fail(
-                f"{path}.{key}",
+                where,
                 f"label values are strings, got {_kind_of(val)}",
                 f'quote it: {key}: "{val}"',
             )
+        problem = schema.label_key_problem(str(key))
+        if problem:
+            raise doc.fail(where, f"{str(key)!r} is not a label key: {problem}")
+        problem = schema.label_value_problem(val)
+        if problem:
+            what = "a selector" if selector else "a label"
+            raise doc.fail(where, f"{val!r} is not valid in {what}: {problem}")
         out[str(key)] = val
     return out
 
 
 def _add_namespace(cluster: Cluster, doc: _Doc, data: dict[str, Any]) -> None:
-    meta = doc.mapping(data.get("metadata"), "metadata")
+    doc.only(data, "", schema.OBJECT)
+    meta = _meta(doc, data.get("metadata"), "metadata")
     name = doc.string(meta.get("name"), "metadata.name")
+    problem = schema.dns_label_problem(name)
+    if problem:
+        raise doc.fail("metadata.name", f"{name!r} is not a namespace name: {problem}")
     labels = _labels(doc, meta.get("labels"), "metadata.labels")
     labels[NAMESPACE_NAME_LABEL] = name
+    if name in cluster.namespaces:
+        raise doc.fail(
+            "metadata.name",
+            f"Namespace {name} is declared twice",
+            "keep one declaration (the labels of the other would be lost)",
+        )
     cluster.namespaces[name] = Namespace(name, labels)
 
 
-def _template(doc: _Doc, data: dict[str, Any], kind: str) -> tuple[dict[str, str], Any]:
+def _template(doc: _Doc, data: dict[str, Any], kind: str) -> tuple[dict[str, str], Any, str]:
     spec = doc.mapping(data.get("spec"), "spec")
+    doc.only(spec, "spec", schema.WORKLOAD_SPEC[kind])
     prefix = "spec"
     if kind == "CronJob":
-        spec = doc.mapping(
-            doc.mapping(spec.get("jobTemplate"), "spec.jobTemplate").get("spec"),
-            "spec.jobTemplate.spec",
-        )
+        job = doc.mapping(spec.get("jobTemplate"), "spec.jobTemplate")
+        doc.only(job, "spec.jobTemplate", schema.TEMPLATE)
+        _meta(doc, job.get("metadata"), "spec.jobTemplate.metadata")
         prefix = "spec.jobTemplate.spec"
+        spec = doc.mapping(job.get("spec"), prefix)
+        doc.only(spec, prefix, schema.JOB_SPEC)
     template = doc.mapping(spec.get("template"), f"{prefix}.template")
-    meta = doc.mapping(template.get("metadata"), f"{prefix}.template.metadata")
-    return _labels(doc, meta.get("labels"), f"{prefix}.template.metadata.labels"), template.get(
-        "spec"
-    )
+    doc.only(template, f"{prefix}.template", schema.TEMPLATE)
+    meta = _meta(doc, template.get("metadata"), f"{prefix}.template.metadata")
+    labels = _labels(doc, meta.get("labels"), f"{prefix}.template.metadata.labels")
+    return labels, template.get("spec"), f"{prefix}.template.spec"
+
+
+def _container_ports(doc: _Doc, spec: dict[str, Any], path: str) -> list[ContainerPort]:
+    """``validateContainerPorts``: numbers 1-65535, IANA_SVC_NAME names unique per container."""
+    ports: list[ContainerPort] = []
+    for ci, raw in enumerate(doc.sequence(spec.get("containers"), f"{path}.containers")):
+        where_c = f"{path}.containers[{ci}]"
+        container = doc.mapping(raw, where_c)
+        doc.only(container, where_c, schema.CONTAINER)
+        names: set[str] = set()
+        for pi, raw_port in enumerate(doc.sequence(container.get("ports"), f"{where_c}.ports")):
+            where = f"{where_c}.ports[{pi}]"
+            port = doc.mapping(raw_port, where)
+            doc.only(port, where, schema.CONTAINER_PORT)
+            number = port.get("containerPort")
+            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
+                raise doc.fail(
+                    f"{where}.containerPort",
+                    f"expected a port number 1-65535, got {_kind_of(number)}",
+                )
+            name = port.get("name")
+            if name is not None and not isinstance(name, str):
+                raise doc.fail(f"{where}.name", f"expected a port name, got {_kind_of(name)}")
+            if name:
+                problem = schema.port_name_problem(name)
+                if problem:
+                    raise doc.fail(
+                        f"{where}.name",
+                        f"{name!r} is not a valid port name: {problem}",
+                        "a port name (IANA_SVC_NAME) is 1-15 lower-case letters, digits and "
+                        "single '-' between them, with at least one letter",
+                    )
+                if name in names:
+                    raise doc.fail(
+                        f"{where}.name",
+                        f"the container already has a port named {name}",
+                        "give each port of a container its own name",
+                    )
+                names.add(name)
+            protocol = _protocol(doc, port.get("protocol"), f"{where}.protocol")
+            ports.append(ContainerPort(number, protocol, name or None))
+    return ports
+
+
+def _pod_ips(doc: _Doc, data: dict[str, Any]) -> list[IPAddress]:
+    status = doc.mapping(data.get("status"), "status")
+    doc.only(status, "status", schema.POD_STATUS)
+    raw_ips = [("status.podIP", status.get("podIP"))]
+    for i, entry in enumerate(doc.sequence(status.get("podIPs"), "status.podIPs")):
+        entry = doc.mapping(entry, f"status.podIPs[{i}]")
+        doc.only(entry, f"status.podIPs[{i}]", schema.POD_IP)
+        raw_ips.append((f"status.podIPs[{i}].ip", entry.get("ip")))
+    ips: list[IPAddress] = []
+    for where, raw in raw_ips:
+        if isinstance(raw, str) and raw:
+            try:
+                ip = ipaddress.ip_address(raw)
+            except ValueError:
+                raise doc.fail(where, f"{raw!r} is not an IP address") from None
+            if ip not in ips:
+                ips.append(ip)
+    return ips
 
 
 def _add_pod(
@@ -308,54 +564,26 @@ def _add_pod(
     data: dict[str, Any],
     template_labels: dict[str, str] | None,
     spec_value: Any,
+    spec_path: str,
     kind: str,
 ) -> None:
     """A Pod, or a workload's representative pod (named after it, with its template's labels)."""
     name, namespace, labels = _metadata(doc, data)
     if template_labels is not None:
         labels = template_labels
-    spec = doc.mapping(spec_value, "spec")
-    ports: list[ContainerPort] = []
-    for ci, container in enumerate(doc.sequence(spec.get("containers"), "spec.containers")):
-        container = doc.mapping(container, f"spec.containers[{ci}]")
-        for pi, port in enumerate(
-            doc.sequence(container.get("ports"), f"spec.containers[{ci}].ports")
-        ):
-            where = f"spec.containers[{ci}].ports[{pi}]"
-            port = doc.mapping(port, where)
-            number = port.get("containerPort")
-            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
-                raise doc.fail(
-                    f"{where}.containerPort",
-                    f"expected a port number 1-65535, got {_kind_of(number)}",
-                )
-            ports.append(
-                ContainerPort(
-                    number,
-                    _protocol(doc, port.get("protocol"), f"{where}.protocol"),
-                    port.get("name") if isinstance(port.get("name"), str) else None,
-                )
-            )
+    spec = doc.mapping(spec_value, spec_path)
+    doc.only(spec, spec_path, schema.POD_SPEC)
+    ports = _container_ports(doc, spec, spec_path)
     owner = None
     meta = doc.mapping(data.get("metadata"), "metadata")
-    for ref in doc.sequence(meta.get("ownerReferences"), "metadata.ownerReferences"):
-        if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+    for i, raw in enumerate(doc.sequence(meta.get("ownerReferences"), "metadata.ownerReferences")):
+        ref = doc.mapping(raw, f"metadata.ownerReferences[{i}]")
+        doc.only(ref, f"metadata.ownerReferences[{i}]", schema.OWNER_REFERENCE)
+        if isinstance(ref.get("name"), str):
             owner = ref["name"]
             if ref.get("controller"):
                 break
-    status: dict[str, Any] = data["status"] if isinstance(data.get("status"), dict) else {}
-    ips: list[IPAddress] = []
-    raw_ips = [status.get("podIP")] + [
-        p.get("ip") for p in status.get("podIPs") or [] if isinstance(p, dict)
-    ]
-    for raw in raw_ips:
-        if isinstance(raw, str) and raw:
-            try:
-                ip = ipaddress.ip_address(raw)
-            except ValueError:
-                raise doc.fail("status.podIP", f"{raw!r} is not an IP address") from None
-            if ip not in ips:
-                ips.append(ip)
+    ips = _pod_ips(doc, data) if kind == "Pod" else []
     pod = Pod(
         name,
         namespace,
@@ -365,7 +593,7 @@ def _add_pod(
         owner,
         tuple(ips),
         bool(spec.get("hostNetwork")),
-        doc.source,
+        doc.at("metadata.namespace"),
     )
     for other in cluster.pods:
         if other.ref == pod.ref and (other.kind == "Pod") == (kind == "Pod"):
@@ -392,15 +620,23 @@ def _protocol(doc: _Doc, value: Any, path: str) -> Protocol:
 
 
 def parse_selector(doc: _Doc, value: Any, path: str) -> LabelSelector:
+    """A label selector (``ValidateLabelSelector``); ``null`` reads as ``{}``.
+
+    Callers decide what a ``null`` selector means where it is optional (a peer's
+    selectors): this function is only called for a selector that is present.
+    """
     data = doc.mapping(value, path)
     doc.only(data, path, ("matchLabels", "matchExpressions"))
-    labels = _labels(doc, data.get("matchLabels"), f"{path}.matchLabels")
+    labels = _labels(doc, data.get("matchLabels"), f"{path}.matchLabels", selector=True)
     expressions = []
     for i, raw in enumerate(doc.sequence(data.get("matchExpressions"), f"{path}.matchExpressions")):
         where = f"{path}.matchExpressions[{i}]"
         expr = doc.mapping(raw, where)
         doc.only(expr, where, ("key", "operator", "values"))
         key = doc.string(expr.get("key"), f"{where}.key")
+        problem = schema.label_key_problem(key)
+        if problem:
+            raise doc.fail(f"{where}.key", f"{key!r} is not a label key: {problem}")
         op = expr.get("operator")
         if op not in OPERATORS:
             raise doc.fail(
@@ -418,13 +654,24 @@ def parse_selector(doc: _Doc, value: Any, path: str) -> LabelSelector:
                 raise doc.fail(
                     f"{where}.values", f"values are strings, got {_kind_of(v)}", "quote the value"
                 )
+            problem = schema.label_value_problem(v)
+            if problem:
+                raise doc.fail(f"{where}.values", f"{v!r} is not a label value: {problem}")
         expressions.append(Requirement(key, op, frozenset(values)))
     return LabelSelector(tuple(sorted(labels.items())), tuple(expressions))
 
 
 def _network(doc: _Doc, value: Any, path: str) -> IPNetwork:
+    """A CIDR as ``IsValidCIDRForLegacyField`` takes it: an address, '/', a prefix length."""
+    if value is None or value == "":
+        raise doc.fail(path, "required", "write a CIDR such as 10.0.0.0/8")
     if not isinstance(value, str):
         raise doc.fail(path, f"expected a CIDR such as 10.0.0.0/8, got {_kind_of(value)}")
+    if not _CIDR.match(value):
+        hint = "write it as ADDRESS/PREFIX, e.g. 10.0.0.0/8"
+        if "/" not in value:
+            hint = f"add the prefix length: {value}/32 for one IPv4 address, /128 for IPv6"
+        raise doc.fail(path, f"{value!r} is not a CIDR (it needs /PREFIX-LENGTH)", hint)
     try:
         return ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -434,16 +681,23 @@ def _network(doc: _Doc, value: Any, path: str) -> IPNetwork:
 
 
 def _peer(doc: _Doc, value: Any, path: str) -> Peer:
+    """``ValidateNetworkPolicyPeer``: at least one of the three, ipBlock alone; null is unset."""
     data = doc.mapping(value, path)
     doc.only(data, path, ("podSelector", "namespaceSelector", "ipBlock"))
-    if not data:
+    present = [
+        k for k in ("podSelector", "namespaceSelector", "ipBlock") if data.get(k) is not None
+    ]
+    if not present:
+        nulls = ", ".join(f"{k}: null" for k in data)
         raise doc.fail(
             path,
-            "a peer needs podSelector, namespaceSelector or ipBlock",
-            "to allow every peer, leave out from/to entirely",
+            "a peer needs podSelector, namespaceSelector or ipBlock"
+            + (f" ({nulls} is the same as leaving it out)" if nulls else ""),
+            "write podSelector: {} for every pod of the policy's namespace; to allow every "
+            "peer, leave out from/to entirely",
         )
-    if "ipBlock" in data:
-        if len(data) > 1:
+    if "ipBlock" in present:
+        if len(present) > 1:
             raise doc.fail(
                 path,
                 "ipBlock cannot be combined with podSelector or namespaceSelector",
@@ -465,18 +719,19 @@ def _peer(doc: _Doc, value: Any, path: str) -> Peer:
         return Peer(ip_block=IPBlock(cidr, tuple(excepts)))
     pods = (
         parse_selector(doc, data["podSelector"], f"{path}.podSelector")
-        if "podSelector" in data
+        if "podSelector" in present
         else None
     )
     nss = (
         parse_selector(doc, data["namespaceSelector"], f"{path}.namespaceSelector")
-        if "namespaceSelector" in data
+        if "namespaceSelector" in present
         else None
     )
     return Peer(pods, nss)
 
 
 def _port(doc: _Doc, value: Any, path: str) -> PortSpec:
+    """``ValidateNetworkPolicyPort``: a number 1-65535 or an IANA_SVC_NAME, endPort >= port."""
     data = doc.mapping(value, path)
     doc.only(data, path, ("protocol", "port", "endPort"))
     protocol = _protocol(doc, data.get("protocol"), f"{path}.protocol")
@@ -493,11 +748,13 @@ def _port(doc: _Doc, value: Any, path: str) -> PortSpec:
                 f"{port!r} is a string, so it would be a port name",
                 f"write the number without quotes: port: {port}",
             )
-        if not _PORT_NAME.match(port):
+        problem = schema.port_name_problem(port)
+        if problem:
             raise doc.fail(
                 f"{path}.port",
-                f"{port!r} is not a valid port name",
-                "a port name is 1-15 lower-case letters, digits and '-'",
+                f"{port!r} is not a valid port name: {problem}",
+                "a port name (IANA_SVC_NAME) is 1-15 lower-case letters, digits and single "
+                "'-' between them, with at least one letter",
             )
     if end is not None:
         if not isinstance(end, int) or isinstance(end, bool):
@@ -535,18 +792,19 @@ def _rules(doc: _Doc, value: Any, path: str, peer_key: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def parse_policy(doc: _Doc, data: dict[str, Any]) -> Policy:
-    name, namespace, _ = _metadata(doc, data)
-    spec = doc.mapping(data.get("spec"), "spec")
-    doc.only(spec, "spec", ("podSelector", "policyTypes", "ingress", "egress"))
-    if "podSelector" not in spec:
+def _policy_types(doc: _Doc, value: Any) -> set[Direction]:
+    """``ValidateNetworkPolicySpec``: at most two entries, each Ingress or Egress.
+
+    The field is an atomic list, so ``[Ingress, Ingress]`` passes validation and
+    means Ingress; three or more entries never do.
+    """
+    raw_types = doc.sequence(value, "spec.policyTypes")
+    if len(raw_types) > 2:
         raise doc.fail(
-            "spec.podSelector",
-            "missing",
-            "say which pods the policy applies to; podSelector: {} selects every pod of the namespace",
+            "spec.policyTypes",
+            f"{len(raw_types)} entries; the API server accepts at most two",
+            "list Ingress, Egress or both, each once",
         )
-    selector = parse_selector(doc, spec["podSelector"], "spec.podSelector")
-    raw_types = doc.sequence(spec.get("policyTypes"), "spec.policyTypes")
     types: set[Direction] = set()
     for i, t in enumerate(raw_types):
         try:
@@ -555,9 +813,24 @@ def parse_policy(doc: _Doc, data: dict[str, Any]) -> Policy:
             raise doc.fail(
                 f"spec.policyTypes[{i}]", f"unknown policy type {t!r}", "use Ingress and/or Egress"
             ) from None
+    return types
+
+
+def parse_policy(doc: _Doc, data: dict[str, Any]) -> Policy:
+    doc.only(data, "", schema.NETWORK_POLICY)
+    status = doc.mapping(data.get("status"), "status")
+    doc.only(status, "status", schema.NETWORK_POLICY_STATUS)
+    name, namespace, _ = _metadata(doc, data)
+    spec = doc.mapping(data.get("spec"), "spec")
+    doc.only(spec, "spec", ("podSelector", "policyTypes", "ingress", "egress"))
+    # podSelector is optional; unset (or null) is the empty selector: every pod of the namespace.
+    selector = parse_selector(doc, spec.get("podSelector"), "spec.podSelector")
+    types = _policy_types(doc, spec.get("policyTypes"))
     ingress = _rules(doc, spec.get("ingress"), "spec.ingress", "from")
     egress = _rules(doc, spec.get("egress"), "spec.egress", "to")
     if not types:
         # The API server's defaulting: Ingress always, Egress only when egress rules exist.
         types = {Direction.ingress} | ({Direction.egress} if egress else set())
-    return Policy(name, namespace, selector, frozenset(types), ingress, egress, doc.source)
+    return Policy(
+        name, namespace, selector, frozenset(types), ingress, egress, doc.at("metadata.namespace")
+    )

@@ -137,3 +137,132 @@ def clusters(draw: st.DrawFn, max_policies: int = 4) -> Cluster:
     }
     pols = [draw(policies(i)) for i in range(draw(st.integers(0, max_policies)))]
     return Cluster(namespaces, members, pols)
+
+
+# --------------------------------------------------------------------------- manifests
+
+
+def _maybe(
+    draw: st.DrawFn, out: dict[str, object], key: str, value: st.SearchStrategy[object]
+) -> None:
+    if draw(st.booleans()):
+        out[key] = draw(value)
+
+
+@st.composite
+def selector_manifests(draw: st.DrawFn) -> dict[str, object]:
+    out: dict[str, object] = {}
+    _maybe(
+        draw,
+        out,
+        "matchLabels",
+        st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2),
+    )
+    if draw(st.booleans()):
+        op = draw(st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")))
+        expr: dict[str, object] = {"key": draw(st.sampled_from(KEYS)), "operator": op}
+        if op in ("In", "NotIn"):
+            expr["values"] = draw(st.lists(st.sampled_from(VALUES), min_size=1, max_size=2))
+        out["matchExpressions"] = [expr]
+    return out
+
+
+@st.composite
+def peer_manifests(draw: st.DrawFn) -> dict[str, object]:
+    kind = draw(st.sampled_from(("pods", "namespaces", "both", "block")))
+    if kind == "block":
+        block: dict[str, object] = {"cidr": "10.0.0.0/8"}
+        _maybe(draw, block, "except", st.just(["10.9.0.0/16"]))
+        return {"ipBlock": block}
+    out: dict[str, object] = {}
+    if kind in ("pods", "both"):
+        out["podSelector"] = draw(selector_manifests())
+    if kind in ("namespaces", "both"):
+        out["namespaceSelector"] = draw(selector_manifests())
+    return out
+
+
+@st.composite
+def port_manifests(draw: st.DrawFn) -> dict[str, object]:
+    out: dict[str, object] = {}
+    _maybe(draw, out, "protocol", st.sampled_from([p.value for p in Protocol]))
+    kind = draw(st.sampled_from(("none", "number", "range", "name")))
+    if kind == "name":
+        out["port"] = draw(st.sampled_from(PORT_NAMES))
+    elif kind != "none":
+        out["port"] = draw(st.sampled_from(PORTS))
+        if kind == "range":
+            out["endPort"] = 1000
+    return out
+
+
+@st.composite
+def rule_manifests(draw: st.DrawFn, peer_key: str) -> dict[str, object]:
+    out: dict[str, object] = {}
+    _maybe(draw, out, peer_key, st.lists(peer_manifests(), max_size=2))
+    _maybe(draw, out, "ports", st.lists(port_manifests(), max_size=2))
+    return out
+
+
+@st.composite
+def spec_manifests(draw: st.DrawFn) -> dict[str, object]:
+    """A NetworkPolicy spec as a learner writes it, optional fields left out at random."""
+    out: dict[str, object] = {}
+    _maybe(draw, out, "podSelector", selector_manifests())
+    _maybe(
+        draw,
+        out,
+        "policyTypes",
+        st.sampled_from((["Ingress"], ["Egress"], ["Ingress", "Egress"], [])),
+    )
+    _maybe(draw, out, "ingress", st.lists(rule_manifests("from"), max_size=2))
+    _maybe(draw, out, "egress", st.lists(rule_manifests("to"), max_size=2))
+    return out
+
+
+# The optional fields of each object of a spec, and how to reach the objects inside.
+OPTIONAL = {
+    "spec": ("podSelector", "policyTypes", "ingress", "egress"),
+    "ingress": ("from", "ports"),
+    "egress": ("to", "ports"),
+    "peer": ("podSelector", "namespaceSelector", "ipBlock"),
+    "selector": ("matchLabels", "matchExpressions"),
+    "expression": ("values",),
+    "ipBlock": ("except",),
+    "port": ("protocol", "port", "endPort"),
+}
+
+
+def with_nulls(spec: dict[str, object]) -> dict[str, object]:
+    """``spec`` with every optional field it leaves out written as an explicit ``null``."""
+
+    inner = {
+        "podSelector": "selector",
+        "namespaceSelector": "selector",
+        "ipBlock": "ipBlock",
+        "ingress": "ingress",
+        "egress": "egress",
+        "from": "peer",
+        "to": "peer",
+        "ports": "port",
+        "matchExpressions": "expression",
+    }
+
+    def fill(obj: object, kind: str) -> object:
+        if not isinstance(obj, dict):
+            return obj
+        out = dict(obj)
+        for key, value in obj.items():
+            if key in inner:
+                out[key] = (
+                    [fill(v, inner[key]) for v in value]
+                    if isinstance(value, list)
+                    else fill(value, inner[key])
+                )
+        for key in OPTIONAL[kind]:
+            out.setdefault(key, None)
+        return out
+
+    filled = fill(spec, "spec")
+    assert isinstance(filled, dict)
+    return filled

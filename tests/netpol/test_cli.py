@@ -8,6 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from labtui.cli import main
+from labtui.netpol.evaluate import evaluate, resolve
+from labtui.netpol.parse import load
 from tests.conftest import SCENARIOS
 from tests.test_cli import labtui
 
@@ -150,7 +152,8 @@ def test_bad_manifest_names_file_and_document(tmp_path: Path) -> None:
     proc = labtui("netpol", "matrix", str(lab))
     assert proc.returncode == 1
     assert (
-        "broken.yaml document 2: spec.ingress[0].from[0]: ipBlock cannot be combined" in proc.stderr
+        "broken.yaml:13 (document 2): spec.ingress[0].from[0]: ipBlock cannot be combined"
+        in proc.stderr
     )
     assert "what to do: put the ipBlock in its own list element" in proc.stderr
 
@@ -167,3 +170,48 @@ def test_matrix_text_and_json(tmp_path: Path) -> None:
     cell = data["allowed"][names.index("app/frontend")][names.index("app/backend")]
     assert cell is True
     assert data["allowed"][names.index("app/report")][names.index("app/backend")] is False
+
+
+def test_batch_answers_what_each_query_answers(tmp_path: Path) -> None:
+    """One evaluator for the whole batch gives each flow the words a single query gives it."""
+    lab = frontend_backend(tmp_path)
+    cluster = load([lab])
+    refs = [p.ref for p in cluster.pods] + ["192.0.2.1"]
+    flows = [
+        {"from": a, "to": b, "port": port, "protocol": proto}
+        for a in refs
+        for b in refs
+        if not (a == b == "192.0.2.1")
+        for port, proto in ((8080, "TCP"), (53, "UDP"))
+    ]
+    batch = tmp_path / "all.json"
+    batch.write_text(json.dumps(flows))
+    code, out, _ = run("netpol", "query", str(lab), "--batch", str(batch))
+    assert code == 0
+    for flow, answer in zip(flows, json.loads(out), strict=True):
+        verdict = evaluate(
+            cluster,
+            resolve(cluster, flow["from"]),
+            resolve(cluster, flow["to"]),
+            flow["port"],
+            flow["protocol"],
+        )
+        assert (answer["allowed"], answer["reason"]) == (verdict.allowed, verdict.reason)
+
+
+def test_assumed_namespaces_are_noted_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: team-a}\nspec: {containers: []}\n"
+    )
+    code, out, err = run(
+        "netpol", "query", str(tmp_path), "--from", "team-a/a", "--to", "team-a/a", "--port", "80"
+    )
+    assert code == 0
+    assert out.startswith("ALLOWED team-a/a -> team-a/a TCP/80")
+    assert "a pod cannot block access to itself" in out
+    assert "note: assumed namespaces team-a (no Namespace object declares them)" in err
+    code, out, err = run("netpol", "matrix", str(tmp_path), "--json")
+    assert code == 0 and json.loads(out)["allowed"] == [[True]]
+    assert "note: assumed namespaces team-a" in err
+    code, _, err = run("netpol", "matrix", str(LAB / "cluster"))
+    assert code == 0 and "note:" not in err

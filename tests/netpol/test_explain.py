@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labtui.netpol.evaluate import evaluate, resolve
+from labtui.netpol.parse import load_text
 from tests.netpol.world import policy, world
 
 
@@ -148,3 +149,64 @@ def test_selector_peer_vs_external() -> None:
     assert "10.0.0.1 is outside the cluster, so no policy governs its egress" in reason(
         [policy("prod", {"podSelector": {}, "ingress": [{}]})], "10.0.0.1", "prod/db", 5432
     )
+
+
+def test_traffic_to_itself_says_why_it_is_allowed() -> None:
+    """docs §Network Policies: "a pod cannot block access to itself"."""
+    deny_all = policy("prod", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+    cluster = world(deny_all)
+    db = resolve(cluster, "prod/db")
+    verdict = evaluate(cluster, db, db, 5432)
+    assert verdict.allowed
+    assert verdict.reason.startswith("allowed: prod/db -> prod/db TCP/5432 is the pod's traffic")
+    assert "a pod cannot block access to itself" in verdict.reason
+    assert "prod/db is isolated for egress by prod/np-1 and for ingress by prod/np-1" in (
+        verdict.reason
+    )
+    assert "a pod cannot block access to itself" in verdict.egress.why
+    assert "a pod cannot block access to itself" in verdict.ingress.why
+    open_pod = reason([], "other/client", "other/client", 80)
+    assert "other/client is not isolated for egress" not in open_pod
+    assert "cannot block access to itself" in open_pod
+
+
+def test_a_workload_to_itself_is_two_of_its_pods() -> None:
+    deny_all = policy("prod", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+    text = reason([deny_all], "prod/worker", "prod/worker", 7000)
+    assert text.startswith("denied:")
+    assert "the same Deployment, read as one of its pods to another" in text
+
+
+def test_null_namespace_selector_is_explained_as_absent() -> None:
+    pol = policy(
+        "prod",
+        {
+            "podSelector": DB,
+            "ingress": [
+                {
+                    "from": [
+                        {"podSelector": {"matchLabels": {"app": "api"}}, "namespaceSelector": None}
+                    ]
+                }
+            ],
+        },
+    )
+    text = reason([pol], "dev/api", "prod/db", 5432)
+    assert text.startswith("denied:")
+    assert "selects only pods of the policy's namespace prod, and dev/api is in dev" in text
+
+
+def test_assumed_namespace_is_pointed_out() -> None:
+    """Without Namespace objects a namespace has only kubernetes.io/metadata.name."""
+    cluster = load_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: team-a}\nspec: {containers: []}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: team-b}\n"
+        "spec: {containers: []}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: p, namespace: team-b}\n"
+        "spec: {ingress: [{from: [{namespaceSelector: {matchLabels: {team: a}}}]}]}\n",
+        "w.yaml",
+    )
+    assert cluster.assumed == ["team-a", "team-b"]
+    text = evaluate(cluster, resolve(cluster, "team-a/a"), resolve(cluster, "team-b/b"), 80).reason
+    assert "no Namespace object declares it, so it has only that label" in text

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labtui.netpol.evaluate import evaluate, isolating
+from labtui.netpol.evaluate import Evaluator, evaluate, isolating
 from labtui.netpol.matrix import compute, naive_allowed
-from labtui.netpol.model import Cluster, Direction, Endpoint, LabelSelector, Policy, Protocol, Rule
-from tests.netpol.strategies import EXTERNALS, NAMESPACES, PORTS, clusters, policies, protocols
+from labtui.netpol.model import (
+    Cluster,
+    Direction,
+    Endpoint,
+    External,
+    LabelSelector,
+    Policy,
+    Protocol,
+    Rule,
+)
+from labtui.netpol.parse import load_text
+from tests.netpol.strategies import (
+    EXTERNALS,
+    NAMESPACES,
+    PORTS,
+    clusters,
+    policies,
+    protocols,
+    spec_manifests,
+    with_nulls,
+)
 
 flows = st.tuples(st.sampled_from(PORTS), protocols)
 
@@ -27,7 +47,7 @@ def verdicts(cluster: Cluster, port: int, proto: Protocol) -> dict[tuple[str, st
     out = {}
     for src in endpoints(cluster):
         for dst in endpoints(cluster):
-            if isinstance(src, type(EXTERNALS[0])) and isinstance(dst, type(EXTERNALS[0])):
+            if isinstance(src, External) and isinstance(dst, External):
                 continue
             out[(src.ref, dst.ref)] = evaluate(cluster, src, dst, port, proto).allowed
     return out
@@ -103,3 +123,51 @@ def test_fast_matrix_agrees_with_naive_and_explanations(
             assert verdict.allowed == naive[i][j]
             assert verdict.allowed == (verdict.egress.allowed and verdict.ingress.allowed)
             assert verdict.reason.startswith("allowed" if verdict.allowed else "denied")
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec_manifests())
+def test_an_explicit_null_reads_as_the_field_left_out(spec: dict[str, object]) -> None:
+    """The API server decodes an explicit null as unset: every optional field, every level."""
+
+    def read(spec: dict[str, object]) -> Policy:
+        doc = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "p", "namespace": "prod"},
+            "spec": spec,
+        }
+        cluster = load_text(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n---\n" + yaml.safe_dump(doc)
+        )
+        return replace(cluster.policies[0], source=None)
+
+    assert read(with_nulls(spec)) == read(spec)
+
+
+@settings(max_examples=80, deadline=None)
+@given(clusters(), flows)
+def test_a_pod_always_reaches_itself(cluster: Cluster, flow: tuple[int, Protocol]) -> None:
+    """docs §Network Policies: a pod cannot block access to itself."""
+    matrix = compute(cluster, *flow)
+    for i, pod in enumerate(cluster.pods):
+        assert evaluate(cluster, pod, pod, *flow).allowed
+        assert matrix.allowed(i, i)
+
+
+@settings(max_examples=150, deadline=None)
+@given(clusters(max_policies=6), flows)
+def test_the_indexed_evaluator_says_what_the_rule_walk_says(
+    cluster: Cluster, flow: tuple[int, Protocol]
+) -> None:
+    """Verdicts and words from the bitmask tables equal those of walking each rule."""
+    port, proto = flow
+    fast, walk = Evaluator(cluster), Evaluator(cluster, indexed=False)
+    for src in endpoints(cluster):
+        for dst in endpoints(cluster):
+            if isinstance(src, External) and isinstance(dst, External):
+                continue
+            expected = walk.evaluate(src, dst, port, proto)
+            verdict = fast.evaluate(src, dst, port, proto)
+            assert (verdict.allowed, verdict.reason) == (expected.allowed, expected.reason)
+            assert fast.answer(src, dst, port, proto) == (expected.allowed, expected.reason)

@@ -98,7 +98,9 @@ def test_bad_policy_file_fails_with_its_location(lab: Path) -> None:
     )
     result = check(lab, WEB_API)
     assert not result.passed
-    assert "p.yaml document 2: spec.policyTypes[0]: unknown policy type 'Ingres'" in result.message
+    assert (
+        "p.yaml:9 (document 2): spec.policyTypes[0]: unknown policy type 'Ingres'" in result.message
+    )
 
 
 def test_missing_things(lab: Path) -> None:

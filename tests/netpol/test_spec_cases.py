@@ -3,7 +3,8 @@
 Sources: the Kubernetes documentation "Network Policies"
 (concepts/services-networking/network-policies) and the networking.k8s.io/v1
 API reference (NetworkPolicySpec, NetworkPolicyPeer, NetworkPolicyPort, IPBlock,
-LabelSelector).
+LabelSelector), read with the API server's JSON decoding, where an explicit
+null leaves a field unset.
 """
 
 from __future__ import annotations
@@ -63,6 +64,28 @@ IP_BLOCK_PODS = "docs §ipBlock: meant for cluster-external IPs; pods are select
 IPV6 = "IPBlock.cidr: IPv4 or IPv6; an address only matches a block of its own family"
 EXTERNAL = "docs: policies select pods; an outside address is not subject to any policy"
 WORKLOAD = "workloads: a Deployment/CronJob's pods carry the labels of its pod template"
+ITSELF = "docs §Network Policies (the entities a Pod can communicate with): a pod cannot block access to itself"
+REPLICAS = "docs §Network Policies: only a pod's traffic to itself is exempt; two pods of one workload are two pods"
+POD_SELECTOR_OPTIONAL = "NetworkPolicySpec.podSelector: optional; unset it is the empty selector, every pod of the policy's namespace"
+# An explicit null is decoded as the field being unset (JSON null into a Go pointer,
+# slice or struct leaves it nil or zero), so each of these reads as if left out.
+NULL_NS_SELECTOR = "NetworkPolicyPeer.namespaceSelector: null is unset, so the peer selects podSelector's pods in the policy's own namespace"
+NULL_POD_SELECTOR = "NetworkPolicyPeer.podSelector: null is unset, so the peer selects every pod of the namespaces namespaceSelector selects"
+NULL_IP_BLOCK = "NetworkPolicyPeer.ipBlock: null is unset, so it combines with nothing"
+NULL_PEERS = (
+    "NetworkPolicyIngressRule.from / EgressRule.to: null is missing, so the rule matches every peer"
+)
+NULL_PORTS = (
+    "NetworkPolicyIngressRule/EgressRule.ports: null is missing, so the rule matches every port"
+)
+NULL_PROTOCOL = "NetworkPolicyPort.protocol: null is unset, so it defaults to TCP"
+NULL_EXCEPT = "IPBlock.except: null is missing, so nothing is cut out of cidr"
+NULL_SELECTOR_FIELDS = (
+    "LabelSelector.matchLabels/matchExpressions: null is missing, so the selector is empty"
+)
+NULL_SPEC_POD_SELECTOR = "NetworkPolicySpec.podSelector: null is unset, the empty selector"
+NULL_TYPES = "NetworkPolicySpec.policyTypes: null is unset, so the default applies"
+NULL_RULES = "NetworkPolicySpec.ingress/egress: null is missing, so the policy has no rules of that direction"
 
 
 @dataclass(frozen=True)
@@ -1094,6 +1117,179 @@ CASES = [
         "prod/worker",
         7000,
         True,
+    ),
+    # a pod and itself
+    Case(
+        "pod-to-itself-isolated",
+        ITSELF,
+        (policy("prod", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),),
+        "prod/db",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case("pod-to-itself-open", ITSELF, (), "other/client", "other/client", 80, True),
+    Case(
+        "workload-replicas-isolated",
+        REPLICAS,
+        (policy("prod", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),),
+        "prod/worker",
+        "prod/worker",
+        7000,
+        False,
+    ),
+    # an optional spec.podSelector
+    Case(
+        "no-pod-selector-isolates-namespace",
+        POD_SELECTOR_OPTIONAL,
+        (policy("prod", {"policyTypes": ["Ingress"]}),),
+        "other/client",
+        "prod/web",
+        8080,
+        False,
+    ),
+    Case(
+        "no-spec-isolates-namespace",
+        POD_SELECTOR_OPTIONAL,
+        (policy("prod", {}),),
+        "prod/api",
+        "prod/db",
+        5432,
+        False,
+    ),
+    # explicit nulls read as unset
+    Case(
+        "null-ns-selector-other-namespace",
+        NULL_NS_SELECTOR,
+        (ingress_to("prod", DB, FROM({"podSelector": sel(app="api"), "namespaceSelector": None})),),
+        "dev/api",
+        "prod/db",
+        5432,
+        False,
+    ),
+    Case(
+        "null-ns-selector-own-namespace",
+        NULL_NS_SELECTOR,
+        (ingress_to("prod", DB, FROM({"podSelector": sel(app="api"), "namespaceSelector": None})),),
+        "prod/api",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case(
+        "null-pod-selector-other-namespace",
+        NULL_POD_SELECTOR,
+        (ingress_to("prod", DB, FROM({"podSelector": None, "namespaceSelector": sel(env="dev")})),),
+        "dev/web",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case(
+        "null-ip-block-with-pod-selector",
+        NULL_IP_BLOCK,
+        (ingress_to("prod", DB, FROM({"podSelector": sel(app="api"), "ipBlock": None})),),
+        "prod/api",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case(
+        "null-from",
+        NULL_PEERS,
+        (ingress_to("prod", DB, {"from": None, "ports": [{"port": 5432}]}),),
+        "10.1.2.3",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case(
+        "null-to",
+        NULL_PEERS,
+        (egress_from("prod", WEB, {"to": None}),),
+        "prod/web",
+        "other/client",
+        80,
+        True,
+    ),
+    Case(
+        "null-ports",
+        NULL_PORTS,
+        (ingress_to("prod", DB, FROM({"podSelector": sel(app="api")}, ports=None)),),
+        "prod/api",
+        "prod/db",
+        6000,
+        True,
+    ),
+    Case(
+        "null-protocol-is-tcp",
+        NULL_PROTOCOL,
+        (web_ports({"protocol": None, "port": 8080}),),
+        "other/client",
+        "prod/web",
+        8080,
+        True,
+    ),
+    Case(
+        "null-protocol-not-udp",
+        NULL_PROTOCOL,
+        (web_ports({"protocol": None, "port": 5353}),),
+        "other/client",
+        "prod/web",
+        5353,
+        False,
+        "UDP",
+    ),
+    Case(
+        "null-except",
+        NULL_EXCEPT,
+        (ingress_to("prod", DB, FROM({"ipBlock": {"cidr": "10.0.0.0/8", "except": None}})),),
+        "10.1.2.3",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case(
+        "null-match-labels-and-expressions",
+        NULL_SELECTOR_FIELDS,
+        (
+            ingress_to(
+                "prod",
+                DB,
+                FROM({"podSelector": {"matchLabels": None, "matchExpressions": None}}),
+            ),
+        ),
+        "prod/web",
+        "prod/db",
+        5432,
+        True,
+    ),
+    Case(
+        "null-spec-pod-selector",
+        NULL_SPEC_POD_SELECTOR,
+        (policy("prod", {"podSelector": None, "policyTypes": ["Ingress"]}),),
+        "other/client",
+        "prod/api",
+        8081,
+        False,
+    ),
+    Case(
+        "null-policy-types-default",
+        NULL_TYPES,
+        (policy("prod", {"podSelector": WEB, "policyTypes": None, "egress": None}),),
+        "prod/web",
+        "other/client",
+        80,
+        True,
+    ),
+    Case(
+        "null-ingress-denies",
+        NULL_RULES,
+        (policy("prod", {"podSelector": DB, "policyTypes": ["Ingress"], "ingress": None}),),
+        "prod/api",
+        "prod/db",
+        5432,
+        False,
     ),
     Case(
         "cronjob-template-labels",

@@ -112,7 +112,7 @@ class Obj:
 
     def ensure_trusted(self, entry: Any) -> None:
         """A scenario from an instructor pack runs commands: show them and ask once."""
-        from labtui.engine.trust import commands_preview, is_trusted, trust
+        from labtui.engine.trust import is_trusted, trust
         from labtui.errors import InvalidInput
 
         if is_trusted(entry):
@@ -123,11 +123,8 @@ class Obj:
                     f"scenario {entry.id} comes from {entry.folder.parent}, which is not trusted yet",
                     "read its commands (`labtui trust " + entry.id + "`), then rerun with --trust",
                 )
-            err(
-                f"scenario {entry.id} comes from {entry.folder.parent} and will run these commands:"
-            )
-            for line in commands_preview(entry.scenario):
-                err(f"  {line}")
+            err(f"scenario {entry.id} comes from {entry.folder.parent} and will:")
+            show_review(entry.scenario, to_stderr=True)
             if not click.confirm("Trust this scenario and run it?", default=False, err=True):
                 raise InvalidInput(f"scenario {entry.id} was not trusted; nothing was run")
         trust(entry)
@@ -459,20 +456,37 @@ def clean(obj: Obj) -> None:
         click.echo("nothing to clean")
 
 
+def show_review(scenario: Any, to_stderr: bool) -> None:
+    """Every command and setting of a scenario; what widens access is marked and counted."""
+    from labtui.engine.trust import preview
+
+    findings = preview(scenario)
+    for f in findings:
+        line = f"  {f.where}: {f.text}"
+        if f.risk:
+            line = click.style(f"! {line[2:]}\n    {f.risk}", fg="red", bold=True)
+        click.echo(line, err=to_stderr)
+    risky = sum(1 for f in findings if f.risk)
+    if risky:
+        click.echo(
+            click.style(f"{risky} of these reach beyond the lab (marked !)", fg="red", bold=True),
+            err=to_stderr,
+        )
+
+
 @main.command("trust")
 @click.argument("scenario_id")
 @click.option("--yes", is_flag=True, help="Trust without asking.")
 @click.pass_obj
 @handle_errors
 def trust_cmd(obj: Obj, scenario_id: str, yes: bool) -> None:
-    """Show the commands a pack's scenario runs, and trust it."""
-    from labtui.engine.trust import commands_preview, is_trusted
+    """Show what a pack's scenario runs and which settings widen access, and trust it."""
+    from labtui.engine.trust import is_trusted
 
     session = obj.session(scenario_id, runs=False)
     entry = obj.catalog.find(scenario_id)
-    click.echo(f"{scenario_id} ({entry.source}) runs:")
-    for line in commands_preview(session.scenario):
-        click.echo(f"  {line}")
+    click.echo(f"{scenario_id} ({entry.source}) will:")
+    show_review(session.scenario, to_stderr=False)
     if is_trusted(entry):
         click.echo("trusted")
         return

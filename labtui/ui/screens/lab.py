@@ -356,7 +356,7 @@ class LabScreen(LabAppScreen):
             return
         if self._asking_trust:
             return
-        from labtui.engine.trust import commands_preview
+        from labtui.engine.trust import preview
         from labtui.ui.screens.modals import TrustScreen
 
         self._asking_trust = True
@@ -377,7 +377,7 @@ class LabScreen(LabAppScreen):
             self._show_environment()
 
         self.app.push_screen(
-            TrustScreen(self.scenario.title, entry.source, commands_preview(self.scenario)),
+            TrustScreen(self.scenario.title, entry.source, preview(self.scenario)),
             answered,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +11,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
+
+if TYPE_CHECKING:
+    from labtui.engine.trust import Finding
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -55,27 +58,43 @@ class TrustScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="trust.no"),
     ]
 
-    def __init__(self, title: str, source: str, commands: list[str]) -> None:
+    def __init__(self, title: str, source: str, findings: list[Finding]) -> None:
         super().__init__()
         self.lab_title = title
         self.source = source
-        self.commands = commands
+        self.findings = findings
+
+    def listing(self) -> Content:
+        """Every command and setting; what reaches beyond the lab in the error colour, with why."""
+        if not self.findings:
+            return Content("(no commands)")
+        lines: list[Content] = []
+        for f in self.findings:
+            text = Content(f"{f.where}: {f.text}")
+            if f.risk:
+                lines.append(Content.assemble("! ", text).stylize("bold $error"))
+                lines.append(Content(f"    {f.risk}").stylize("$error"))
+            else:
+                lines.append(Content.assemble("  ", text))
+        return Content("\n").join(lines)
 
     def compose(self) -> ComposeResult:
-        listing = "\n".join(f"$ {c}" for c in self.commands) or "(no commands)"
+        risky = sum(1 for f in self.findings if f.risk)
+        detail = (
+            "This lab comes from a pack, not from labtui itself. It runs these "
+            "commands on this machine"
+        )
+        if risky:
+            detail += f"; {risky} of them reach beyond the lab (marked !, in red):"
+        else:
+            detail += ":"
         with Vertical(classes="dialog wide"):
             yield Static(
                 Content(f"Run “{self.lab_title}” from {self.source}?"), classes="dialog-title"
             )
-            yield Static(
-                Content(
-                    "This lab comes from a pack, not from labtui itself. It runs these "
-                    "commands on this machine:"
-                ),
-                classes="dialog-detail",
-            )
+            yield Static(Content(detail), classes="dialog-detail", id="trust-detail")
             with VerticalScroll(id="trust-commands"):
-                yield Static(Content(listing), id="trust-list")
+                yield Static(self.listing(), id="trust-list")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Trust and run (y)", id="yes", variant="warning")
                 yield Button("Do not run (n)", id="no")

@@ -293,7 +293,7 @@ def up(obj: Obj, scenario_id: str) -> None:
 @click.pass_obj
 @handle_errors
 def down(obj: Obj, scenario_id: str) -> None:
-    """Remove everything a scenario created."""
+    """Remove everything a scenario created for you (not other learners' labs)."""
     session = obj.session(scenario_id, runs=False)
     report = session.down(progress=lambda m: err(f"… {m}"))
     for name in report.removed:
@@ -302,6 +302,8 @@ def down(obj: Obj, scenario_id: str) -> None:
         click.echo(f"removed image {image}")
     for name in report.left:
         click.echo(f"left container {name}: it existed before this lab started")
+    for name in report.others:
+        click.echo(f"left container {name}: another learner's lab holds it")
     click.echo(f"{scenario_id} is down")
 
 
@@ -441,19 +443,30 @@ def _verify(session: Any) -> None:
 
 
 @main.command()
+@click.option(
+    "--all",
+    "everyone",
+    is_flag=True,
+    help="Also remove other learners' labs on this Docker engine, and labs of an older labtui.",
+)
 @click.pass_obj
 @handle_errors
-def clean(obj: Obj) -> None:
-    """Remove every container and lab state labtui created, and nothing else."""
+def clean(obj: Obj, everyone: bool) -> None:
+    """Remove every container and lab state labtui created for you, and nothing else."""
     from labtui.doctor import clean as do_clean
 
-    report = do_clean(obj.catalog)
+    report = do_clean(obj.catalog, everyone=everyone)
     for what in report.removed:
         click.echo(f"removed {what}")
     for what in report.left:
         click.echo(f"left {what}")
     if not report.removed:
         click.echo("nothing to clean")
+    if report.others:
+        click.echo(
+            f"left {len(report.others)} containers and images of other learners' labs "
+            "(or of an older labtui); `labtui clean --all` removes every learner's labs"
+        )
 
 
 def show_review(scenario: Any, to_stderr: bool) -> None:

@@ -1,8 +1,11 @@
 """Preflight and leftovers: what this machine can run, and what labtui left behind.
 
 ``diagnose`` never raises: every probe becomes an item with a status and, when
-something is wrong, what to do. ``clean`` removes everything labtui created and
-nothing else.
+something is wrong, what to do. ``clean`` removes everything labtui created for
+the caller (the data directory's owner, see ``labtui.state.owner``) and nothing
+else; other learners' labs on a shared engine are counted, and removed only by
+``clean(everyone=True)`` (``labtui clean --all``), as are labs an older labtui
+made without an owner.
 """
 
 from __future__ import annotations
@@ -11,15 +14,30 @@ import contextlib
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from labtui.drivers import shell
-from labtui.drivers.docker import BASE_IMAGE_ENV, START_HINT, DockerDriver, base_image
+from labtui.drivers.docker import (
+    BASE_IMAGE_ENV,
+    LABEL,
+    START_HINT,
+    DockerDriver,
+    base_image,
+    created_at,
+)
 from labtui.drivers.kind import KIND_INSTALL, KUBECTL_INSTALL
-from labtui.engine.session import Session, active_records, record_path
+from labtui.engine.session import (
+    CREATED_SLACK,
+    Session,
+    active_records,
+    owned_by,
+    record_path,
+)
 from labtui.errors import LabError
 from labtui.scenario.catalog import Catalog, UnknownScenario
 from labtui.state import paths
+from labtui.state.owner import owner_id
 
 Status = Literal["ok", "warn", "fail", "info"]
 
@@ -111,28 +129,47 @@ def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
             Item("clusters", "info", ", ".join(ours) if ours else "no labtui clusters")
         )
     out.items += cluster_items(out.docker_ok, docker)
-    out.items.append(Item("data", "info", str(paths.data_dir())))
-    for rec in active_records():
+    me = owner_id()
+    out.items.append(Item("data", "info", f"{paths.data_dir()} (owner id {me})"))
+    records = {rec.scenario: rec for rec in active_records()}
+    for rec in records.values():
         out.leftovers.append(
             Leftover("session", rec.scenario, rec.scenario, f"up since {rec.started_at}")
         )
+    others = 0
     if out.docker_ok:
         with contextlib.suppress(LabError):
             for c in docker.labelled():
-                out.leftovers.append(Leftover("container", c.name, c.scenario, c.status))
+                if owned_by(c.owner, me, records.get(c.scenario)):
+                    out.leftovers.append(Leftover("container", c.name, c.scenario, c.status))
+                else:
+                    others += 1
             for lab_image in docker.lab_images():
-                out.leftovers.append(Leftover("image", lab_image.name, lab_image.scenario))
+                if owned_by(lab_image.owner, me, records.get(lab_image.scenario)):
+                    out.leftovers.append(Leftover("image", lab_image.name, lab_image.scenario))
+                else:
+                    others += 1
     if out.leftovers:
         out.items.append(
             Item(
                 "leftovers",
                 "warn",
                 f"{len(out.leftovers)} lab resources exist",
-                "`labtui down ID` for one lab, `labtui clean` for all",
+                "`labtui down ID` for one lab, `labtui clean` for all of yours",
             )
         )
     else:
         out.items.append(Item("leftovers", "ok", "nothing left behind"))
+    if others:
+        out.items.append(
+            Item(
+                "others",
+                "info",
+                f"{others} containers and images of other learners' labs on this engine "
+                "(or of an older labtui); left alone",
+                "`labtui clean --all` removes every learner's labs, if none is in use",
+            )
+        )
     return out
 
 
@@ -141,13 +178,23 @@ class CleanReport:
     removed: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Other learners' lab objects (or an older labtui's) that were not the caller's to remove.
+    others: list[str] = field(default_factory=list)
 
 
-def clean(catalog: Catalog, docker: DockerDriver | None = None) -> CleanReport:
-    """Remove every labelled container and image, every lab's learner-made containers, and lab state."""
+def clean(
+    catalog: Catalog, docker: DockerDriver | None = None, everyone: bool = False
+) -> CleanReport:
+    """Remove the caller's labs: labelled containers and images, learner-made containers, lab state.
+
+    ``everyone`` removes every learner's labs on the engine, and those of an older
+    labtui; other learners' lab state lives in their own data directories.
+    """
     docker = docker or DockerDriver()
+    me = owner_id()
     report = CleanReport()
-    for rec in active_records():
+    records = {rec.scenario: rec for rec in active_records()}
+    for rec in records.values():
         try:
             entry = catalog.find(rec.scenario)
         except UnknownScenario:
@@ -156,17 +203,44 @@ def clean(catalog: Catalog, docker: DockerDriver | None = None) -> CleanReport:
             down = Session(entry.scenario, entry.folder, docker=docker).down()
             report.removed += [f"container {n}" for n in down.removed]
             report.left += [f"container {n} (not made by labtui)" for n in down.left]
+            report.left += [f"container {n} (another learner's lab)" for n in down.others]
         else:
             record_path(rec.scenario).unlink(missing_ok=True)
             shutil.rmtree(paths.lab_dir(rec.scenario), ignore_errors=True)
         report.removed.append(f"session {rec.scenario}")
+
+    def ours(owner: str | None, scenario: str) -> bool:
+        return everyone or owned_by(owner, me, records.get(scenario))
+
+    for claim in docker.claims():
+        if not ours(claim.owner, claim.scenario):
+            continue
+        for name in claim.names:
+            if _made_in_lab(docker, name, claim.since):
+                docker.remove(name, grace=1)
+                report.removed.append(f"container {name}")
+        if docker.release(claim.volume):
+            report.removed.append(f"claim of lab {claim.scenario} on {', '.join(claim.names)}")
     for c in docker.labelled():
-        if docker.remove(c.id, grace=1):
+        if not ours(c.owner, c.scenario):
+            report.others.append(f"container {c.name}")
+        elif docker.remove(c.id, grace=1):
             report.removed.append(f"container {c.name}")
     for image in docker.lab_images():
-        if docker.remove_image(image.id):
+        if not ours(image.owner, image.scenario):
+            report.others.append(f"image {image.name}")
+        elif docker.remove_image(image.id):
             report.removed.append(f"image {image.name}")
     return report
+
+
+def _made_in_lab(docker: DockerDriver, name: str, since: datetime | None) -> bool:
+    """An unlabelled container the learner made while the lab held its name."""
+    attrs = docker.inspect(name)
+    if attrs is None or since is None or LABEL in (attrs.get("Config", {}).get("Labels") or {}):
+        return False
+    made = created_at(attrs)
+    return made is not None and made >= since - CREATED_SLACK
 
 
 def cluster_items(docker_ok: bool, docker: DockerDriver) -> list[Item]:

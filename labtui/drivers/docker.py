@@ -1,7 +1,12 @@
 """The Docker engine, through the docker SDK. The only module that talks to it.
 
-Everything created here carries ``labtui.scenario=<id>`` so ``down`` and
-``clean`` remove exactly what labtui made. Engine errors become
+Everything created here carries ``labtui.scenario=<id>`` and
+``labtui.owner=<owner id>`` (see ``labtui.state.owner``), so ``down`` and
+``clean`` remove exactly what labtui made for the caller and leave other
+learners' labs on a shared engine alone. Objects of an older labtui carry no
+owner label. A lab that is up also holds a claim on its container names: a
+small labelled volume, so a second learner's ``up`` sees the names are taken
+even before the learner has made the containers by hand. Engine errors become
 ``EnvironmentUnavailable`` (exit code 3) with what to do.
 """
 
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +24,12 @@ from labtui.drivers.engine_api import EngineAPI, EngineError, EngineUnreachable,
 from labtui.errors import EnvironmentUnavailable, LabError
 
 LABEL = "labtui.scenario"
+OWNER_LABEL = "labtui.owner"
+NAMES_LABEL = "labtui.names"
 DEFAULT_BASE_IMAGE = "busybox:1.36"
 BASE_IMAGE_ENV = "LABTUI_BASE_IMAGE"
+
+_STAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
 
 START_HINT = (
     "start Docker (e.g. `sudo systemctl start docker`) or point DOCKER_HOST at a running engine, "
@@ -38,11 +48,16 @@ class ExecResult:
     stderr: str
 
 
+def lab_labels(scenario_id: str, owner: str) -> dict[str, str]:
+    return {LABEL: scenario_id, OWNER_LABEL: owner}
+
+
 @dataclass(frozen=True)
 class LabImage:
     id: str
     name: str
     scenario: str
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,25 @@ class LabContainer:
     scenario: str
     status: str
     created: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class LabClaim:
+    """A lab that is up holds its container names on this engine, from ``since`` on."""
+
+    volume: str
+    scenario: str
+    owner: str | None
+    names: tuple[str, ...]
+    since: datetime | None
+
+
+def _selector(scenario_id: str | None, owner: str | None) -> list[str]:
+    selector = [f"{LABEL}={scenario_id}" if scenario_id else LABEL]
+    if owner:
+        selector.append(f"{OWNER_LABEL}={owner}")
+    return selector
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -180,16 +214,23 @@ class DockerDriver:
                 return None
 
     def run(
-        self, scenario_id: str, name: str, image: str, command: list[str] | None, **options: Any
+        self,
+        scenario_id: str,
+        name: str,
+        image: str,
+        command: list[str] | None,
+        *,
+        owner: str,
+        **options: Any,
     ) -> str:
-        """Create and start a labelled container; returns its id."""
+        """Create and start a container labelled with its lab and owner; returns its id."""
         with engine_errors(f"creating container {name}"):
             container = self.client.containers.run(
                 image,
                 command,
                 name=name,
                 detach=True,
-                labels={LABEL: scenario_id},
+                labels=lab_labels(scenario_id, owner),
                 **options,
             )
         return str(container.id)
@@ -249,7 +290,7 @@ class DockerDriver:
             f"container {name} is still being removed after {timeout:g}s", "retry in a moment"
         )
 
-    def build(self, scenario_id: str, tag: str, dockerfile: str) -> str:
+    def build(self, scenario_id: str, tag: str, dockerfile: str, *, owner: str) -> str:
         """Build ``tag`` from Dockerfile text alone (no context, no network); returns the image id."""
         import io
 
@@ -260,7 +301,7 @@ class DockerDriver:
                 image, _ = self.client.images.build(
                     fileobj=io.BytesIO(dockerfile.encode()),
                     tag=tag,
-                    labels={LABEL: scenario_id},
+                    labels=lab_labels(scenario_id, owner),
                     network_mode="none",
                     rm=True,
                     forcerm=True,
@@ -272,19 +313,23 @@ class DockerDriver:
                 raise LabError(f"building image {tag} failed: {exc.msg}", detail) from exc
         return str(image.id)
 
-    def labelled_images(self, scenario_id: str | None = None) -> list[str]:
-        """Ids of the images labtui built (for one scenario, or all)."""
-        return [image.id for image in self.lab_images(scenario_id)]
+    def labelled_images(
+        self, scenario_id: str | None = None, owner: str | None = None
+    ) -> list[str]:
+        """Ids of the images labtui built (for one scenario or all; one owner's or everyone's)."""
+        return [image.id for image in self.lab_images(scenario_id, owner)]
 
-    def lab_images(self, scenario_id: str | None = None) -> list[LabImage]:
-        selector = f"{LABEL}={scenario_id}" if scenario_id else LABEL
+    def lab_images(
+        self, scenario_id: str | None = None, owner: str | None = None
+    ) -> list[LabImage]:
         with engine_errors("listing lab images"):
-            items = self.client.api.images(filters={"label": selector})
+            items = self.client.api.images(filters={"label": _selector(scenario_id, owner)})
         return [
             LabImage(
                 id=str(i["Id"]),
                 name=", ".join(i.get("RepoTags") or []) or str(i["Id"])[7:19],
                 scenario=(i.get("Labels") or {}).get(LABEL, ""),
+                owner=(i.get("Labels") or {}).get(OWNER_LABEL),
             )
             for i in items
         ]
@@ -300,11 +345,14 @@ class DockerDriver:
             except docker.errors.NotFound:
                 return False
 
-    def labelled(self, scenario_id: str | None = None) -> list[LabContainer]:
-        """Every container labtui created (for one scenario, or all)."""
-        selector = f"{LABEL}={scenario_id}" if scenario_id else LABEL
+    def labelled(
+        self, scenario_id: str | None = None, owner: str | None = None
+    ) -> list[LabContainer]:
+        """Every container labtui created (for one scenario or all; one owner's or everyone's)."""
         with engine_errors("listing lab containers"):
-            items = self.client.api.containers(all=True, filters={"label": selector})
+            items = self.client.api.containers(
+                all=True, filters={"label": _selector(scenario_id, owner)}
+            )
         return [
             LabContainer(
                 id=c["Id"],
@@ -312,19 +360,63 @@ class DockerDriver:
                 scenario=(c.get("Labels") or {}).get(LABEL, ""),
                 status=c.get("State", ""),
                 created=datetime.fromtimestamp(c.get("Created", 0)).isoformat(timespec="seconds"),
+                owner=(c.get("Labels") or {}).get(OWNER_LABEL),
             )
             for c in items
         ]
 
+    # -- claims on container names
+
+    def claim(self, scenario_id: str, owner: str, names: list[str]) -> str:
+        """Hold ``names`` for this owner's lab; returns the claim's volume (kept if it exists)."""
+        volume = f"labtui-{scenario_id}-{owner}"
+        labels = {**lab_labels(scenario_id, owner), NAMES_LABEL: ",".join(names)}
+        with engine_errors(f"claiming the container names of lab {scenario_id}"):
+            self.client.api.create_volume(volume, driver="local", labels=labels)
+        return volume
+
+    def claims(self, scenario_id: str | None = None, owner: str | None = None) -> list[LabClaim]:
+        """The labs up on this engine and the names each holds."""
+        with engine_errors("listing lab claims"):
+            found = self.client.api.volumes(filters={"label": _selector(scenario_id, owner)})
+        out = []
+        for v in (found or {}).get("Volumes") or []:
+            labels = v.get("Labels") or {}
+            out.append(
+                LabClaim(
+                    volume=str(v.get("Name", "")),
+                    scenario=labels.get(LABEL, ""),
+                    owner=labels.get(OWNER_LABEL),
+                    names=tuple(n for n in labels.get(NAMES_LABEL, "").split(",") if n),
+                    since=created_at({"Created": v.get("CreatedAt", "")}),
+                )
+            )
+        return out
+
+    def release(self, volume: str) -> bool:
+        """Give a lab's names back; False when the claim was already gone."""
+        import docker.errors
+
+        with engine_errors(f"releasing the claim {volume}"):
+            try:
+                self.client.api.remove_volume(volume, force=True)
+                return True
+            except docker.errors.NotFound:
+                return False
+
 
 def created_at(attrs: dict[str, Any]) -> datetime | None:
-    """``Created`` of an inspect result as an aware datetime."""
-    raw = str(attrs.get("Created", ""))
-    if not raw:
+    """``Created`` of an inspect result (or a volume's ``CreatedAt``) as an aware datetime.
+
+    The engine writes nanoseconds, which ``fromisoformat`` does not take, and a
+    volume's time in the engine's own zone.
+    """
+    found = _STAMP.fullmatch(str(attrs.get("Created", "")).strip())
+    if found is None:
         return None
-    head, _, frac = raw.rstrip("Z").partition(".")
+    head, frac, zone = found.groups()
     try:
-        stamp = datetime.fromisoformat(head + "+00:00")
+        stamp = datetime.fromisoformat(head + (zone if zone and zone != "Z" else "+00:00"))
     except ValueError:
         return None
     if frac:

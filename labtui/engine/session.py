@@ -2,17 +2,27 @@
 
 The CLI and the TUI both drive labs through this class and nothing else.
 
-Ownership: containers declared in ``environment`` are created with the label
-``labtui.scenario=<id>``. Names the learner creates (``cleanup.containers``) are
-removed on ``down`` only when they were created after this lab started (or carry
-the label), so a user's own container of the same name is never touched. A
-session record in the data dir marks a lab as up; it is written before anything
-is created, so ``doctor`` and ``clean`` find leftovers after a crash.
+Ownership: containers and images declared in ``environment`` are created with
+the labels ``labtui.scenario=<id>`` and ``labtui.owner=<owner id>``, the id of the
+data directory (``labtui.state.owner``), so on an engine shared by several
+learners ``down`` removes only the caller's. Names the learner creates
+(``cleanup.containers``) carry no label: they are removed on ``down`` only when
+they were created after this lab started and no other learner's lab holds the
+name, so a user's own container of the same name, or another learner's, is never
+touched. A lab that is up claims its names on the engine (see
+``DockerDriver.claim``), so a second learner's ``up`` of a lab with the same
+names stops with what to do instead of sharing containers. Objects from before
+owners existed carry no owner label; they are the caller's only when the lab's
+session record is that old too.
+
+A session record in the data dir marks a lab as up; it is written before
+anything is created, so ``doctor`` and ``clean`` find leftovers after a crash.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -25,13 +35,21 @@ from typing import Any
 from labtui.checks import CheckContext, CheckResult
 from labtui.checks.base import ValueUnavailable, resolve_value
 from labtui.drivers import shell
-from labtui.drivers.docker import LABEL, DockerDriver, base_image, created_at
+from labtui.drivers.docker import (
+    LABEL,
+    OWNER_LABEL,
+    DockerDriver,
+    LabClaim,
+    base_image,
+    created_at,
+)
 from labtui.engine import clusters
 from labtui.engine.runner import run_checks, run_checks_with_contexts
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
 from labtui.scenario.model import Requirement, Scenario, Solution, Task
 from labtui.scenario.templates import TemplateContext
 from labtui.state import paths
+from labtui.state.owner import owner_id
 from labtui.state.progress import ProgressStore, ScenarioProgress, TaskProgress, now
 
 Progress = Callable[[str], None]
@@ -75,8 +93,11 @@ class ContainerState:
 @dataclass
 class DownReport:
     removed: list[str] = field(default_factory=list)
+    # Names of this lab that were there before it started (the user's own containers).
     left: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    # Names of this lab held by another learner's lab (or one of an older labtui).
+    others: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,10 +105,27 @@ class SessionRecord:
     scenario: str
     started_at: str
     pid: int
+    # The owner id the lab was made with; None in records from before labs had owners.
+    owner: str | None = None
 
     @property
     def started(self) -> datetime:
         return datetime.fromisoformat(self.started_at)
+
+
+def owned_by(owner: str | None, me: str, record: SessionRecord | None) -> bool:
+    """Whether an object labelled for a lab, with this owner label, is the caller's.
+
+    Objects from before owners existed (no owner label) are the caller's only when
+    the caller's record of that lab is that old as well.
+    """
+    if owner is None:
+        return record is not None and record.owner is None
+    return owner == me or (record is not None and owner == record.owner)
+
+
+class NamesHeld(EnvironmentUnavailable):
+    """Another learner's lab (or a user's container) has the names a lab needs."""
 
 
 def record_path(scenario_id: str) -> Path:
@@ -97,8 +135,12 @@ def record_path(scenario_id: str) -> Path:
 def read_record(scenario_id: str) -> SessionRecord | None:
     try:
         data = json.loads(record_path(scenario_id).read_text())
+        owner = data.get("owner")
         return SessionRecord(
-            str(data["scenario"]), str(data["started_at"]), int(data.get("pid", 0))
+            str(data["scenario"]),
+            str(data["started_at"]),
+            int(data.get("pid", 0)),
+            owner if isinstance(owner, str) and owner else None,
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -132,6 +174,11 @@ class Session:
         )
         self.templates = self._templates()
         self._missing: dict[str, list[str]] = {}
+
+    @functools.cached_property
+    def owner(self) -> str:
+        """Whose lab this is on the engine: the data directory's owner id."""
+        return owner_id()
 
     # -- context
 
@@ -288,7 +335,12 @@ class Session:
         if record is None:
             record = self._write_record()
         created: list[str] = []
+        claim: str | None = None
         try:
+            if self.uses_docker and self.scenario.container_names:
+                claim = self.docker.claim(
+                    self.scenario.id, self.owner, self.scenario.container_names
+                )
             self._prepare_lab_dir(fresh)
             if clusters.uses_cluster(self.scenario):
                 clusters.bring_up(
@@ -303,7 +355,10 @@ class Session:
                 for image in self.scenario.environment.images:
                     progress(f"building image {image.name}")
                     self.docker.build(
-                        self.scenario.id, image.name, self.templates.render(image.dockerfile)
+                        self.scenario.id,
+                        image.name,
+                        self.templates.render(image.dockerfile),
+                        owner=self.owner,
                     )
                 for spec in self.scenario.environment.containers:
                     if cancelled and cancelled():
@@ -317,15 +372,20 @@ class Session:
             if fresh:
                 if self.scenario.environment.images:
                     with contextlib.suppress(LabError):
-                        for image_id in self.docker.labelled_images(self.scenario.id):
+                        for image_id in self.docker.labelled_images(self.scenario.id, self.owner):
                             self.docker.remove_image(image_id)
+                if claim is not None:
+                    with contextlib.suppress(LabError):
+                        self.docker.release(claim)
                 record_path(self.scenario.id).unlink(missing_ok=True)
                 shutil.rmtree(self.lab_dir, ignore_errors=True)
             raise
         progress("environment is up")
 
     def _write_record(self) -> SessionRecord:
-        record = SessionRecord(self.scenario.id, datetime.now(UTC).isoformat(), os.getpid())
+        record = SessionRecord(
+            self.scenario.id, datetime.now(UTC).isoformat(), os.getpid(), self.owner
+        )
         path = record_path(self.scenario.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -365,22 +425,70 @@ class Session:
             raise InvalidInput(f"file {rel!r} would be written outside the lab directory")
         return dest
 
+    def _held_by_others(self, claims: list[LabClaim], record: SessionRecord | None) -> set[str]:
+        """Container names that other learners' labs, up on this engine, hold."""
+        return {
+            name
+            for claim in claims
+            if not owned_by(claim.owner, self.owner, record)
+            for name in claim.names
+        }
+
+    def _holder(
+        self, attrs: dict[str, Any], record: SessionRecord | None, held: set[str]
+    ) -> str | None:
+        """None when a container with one of this lab's names is this lab's; else whose it is.
+
+        "learner": another learner's lab; "older": a lab of an older labtui, whose
+        owner is unknown; "user": not made by a lab (or by another lab of the caller).
+        """
+        labels = attrs.get("Config", {}).get("Labels") or {}
+        if LABEL in labels:
+            owner = labels.get(OWNER_LABEL)
+            if not owned_by(owner, self.owner, record):
+                return "older" if owner is None else "learner"
+            return None if labels[LABEL] == self.scenario.id else "user"
+        if str(attrs.get("Name", "")).lstrip("/") in held:
+            return "learner"
+        made = created_at(attrs)
+        if record is not None and made is not None and made >= record.started - CREATED_SLACK:
+            return None
+        return "user"
+
     def _check_names_free(self, record: SessionRecord | None) -> None:
+        held = self._held_by_others(self.docker.claims(), record)
+        holders: dict[str, str] = {}
         for name in self.scenario.container_names:
             attrs = self.docker.inspect(name)
-            if attrs is not None and not self._owned(attrs, record):
-                raise EnvironmentUnavailable(
-                    f"a container named {name} already exists and was not made by this lab",
-                    f"the lab needs that name: remove it (`docker rm -f {name}`) "
-                    f"or rename it (`docker rename {name} my-{name}`), then retry",
+            if name in held:
+                holders[name] = "learner"
+            elif attrs is not None:
+                holder = self._holder(attrs, record, held)
+                if holder is not None:
+                    holders[name] = holder
+        others = [name for name, holder in holders.items() if holder == "learner"]
+        if others:
+            raise NamesHeld(
+                f"another learner's lab on this Docker engine holds the container names "
+                f"this lab needs ({', '.join(others)}); nothing was changed",
+                "a lab's container names exist once per engine: use a Docker engine of your "
+                "own (point DOCKER_HOST at it, e.g. rootless Docker), or wait until that lab "
+                "is down; if it is stale (nobody uses it any more), `labtui clean --all` "
+                "removes every learner's labs on this engine",
+            )
+        for name, holder in holders.items():
+            if holder == "older":
+                raise NamesHeld(
+                    f"container {name} belongs to a lab made by an older labtui "
+                    "(it has no owner: it may be another learner's)",
+                    f"if nobody uses it any more, remove it (`docker rm -f {name}`) or "
+                    "remove every learner's labs on this engine (`labtui clean --all`), then retry",
                 )
-
-    def _owned(self, attrs: dict[str, Any], record: SessionRecord | None) -> bool:
-        labels = attrs.get("Config", {}).get("Labels") or {}
-        if labels.get(LABEL) == self.scenario.id:
-            return True
-        made = created_at(attrs)
-        return record is not None and made is not None and made >= record.started - CREATED_SLACK
+            raise NamesHeld(
+                f"a container named {name} already exists and was not made by this lab",
+                f"the lab needs that name: remove it (`docker rm -f {name}`) "
+                f"or rename it (`docker rename {name} my-{name}`), then retry",
+            )
 
     def _create_container(self, spec: Any, progress: Progress) -> bool:
         attrs = self.docker.inspect(spec.name)
@@ -411,6 +519,7 @@ class Session:
             spec.name,
             image,
             command,
+            owner=self.owner,
             **{k: v for k, v in options.items() if v is not None},
         )
         return True
@@ -423,20 +532,28 @@ class Session:
             progress("removing lab containers")
             self.docker.ping()
             for c in self.docker.labelled(self.scenario.id):
-                if self.docker.remove(c.id):
+                if owned_by(c.owner, self.owner, record) and self.docker.remove(c.id):
                     report.removed.append(c.name)
+            claims = self.docker.claims()
+            held = self._held_by_others(claims, record)
             for name in self.scenario.cleanup.containers:
                 attrs = self.docker.inspect(name)
                 if attrs is None:
                     continue
-                if self._owned(attrs, record):
+                holder = self._holder(attrs, record, held)
+                if holder is None:
                     self.docker.remove(name)
                     report.removed.append(name)
-                else:
+                elif holder == "user":
                     report.left.append(name)
-            for image_id in self.docker.labelled_images(self.scenario.id):
-                if self.docker.remove_image(image_id):
-                    report.images.append(image_id.removeprefix("sha256:")[:12])
+                else:
+                    report.others.append(name)
+            for image in self.docker.lab_images(self.scenario.id):
+                if owned_by(image.owner, self.owner, record) and self.docker.remove_image(image.id):
+                    report.images.append(image.id.removeprefix("sha256:")[:12])
+            for claim in claims:
+                if claim.scenario == self.scenario.id and owned_by(claim.owner, self.owner, record):
+                    self.docker.release(claim.volume)
         if clusters.uses_cluster(self.scenario):
             clusters.tear_down(
                 self.scenario, self.lab_dir, self.store.learner, self.kube_context, progress

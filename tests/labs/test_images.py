@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from labtui.drivers.docker import DockerDriver
 from labtui.engine.session import Session, read_record
 from labtui.errors import LabError
 from labtui.scenario.catalog import Catalog
+from labtui.state.owner import owner_id
 from tests.conftest import BASE_IMAGE
 
 pytestmark = pytest.mark.docker
@@ -88,8 +90,8 @@ def test_two_removals_at_once_both_end_without_error() -> None:
     import threading
 
     driver = DockerDriver()
-    name = "img-lab-race"
-    driver.run("img-lab", name, BASE_IMAGE, ["sleep", "1d"], network_mode="none")
+    name = f"img-lab-race-{uuid.uuid4().hex[:8]}"
+    driver.run("img-lab", name, BASE_IMAGE, ["sleep", "1d"], owner=owner_id(), network_mode="none")
     outcomes: list[object] = []
 
     def remove() -> None:

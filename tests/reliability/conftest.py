@@ -69,6 +69,10 @@ class PrivateEngine:
         out = self.docker("ps", "-a", "--filter", "label=labtui.scenario", "--format", "{{.Names}}").stdout
         return out.split()
 
+    def claims(self) -> list[str]:
+        """The labs holding container names on this engine (labelled volumes)."""
+        return self.docker("volume", "ls", "-q", "--filter", "label=labtui.scenario").stdout.split()
+
 
 @pytest.fixture(scope="session")
 def private_engine() -> Iterator[PrivateEngine]:

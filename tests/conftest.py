@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated data dir per test, and the real Docker engine.
+"""Shared fixtures: an isolated data dir (and so owner) per test, and the real Docker engine.
 
 Docker-backed tests are marked ``docker``. Where no engine answers they skip,
 saying why, unless LABTUI_REQUIRE_DOCKER=1 (CI), where they fail instead.
@@ -19,7 +19,12 @@ BASE_IMAGE = os.environ.get("LABTUI_BASE_IMAGE", "labtui/base:local")
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own progress, sessions and lab directories."""
+    """Every test gets its own progress, sessions and lab directories.
+
+    A data directory is also an owner on the Docker engine (``labtui.state.owner``):
+    a test's `down` and `clean` touch only the labs it made, never those of another
+    test or learner using the same engine.
+    """
     d = tmp_path / "labtui-data"
     monkeypatch.setenv("LABTUI_DATA_DIR", str(d))
     monkeypatch.setenv("LABTUI_BASE_IMAGE", BASE_IMAGE)
@@ -85,3 +90,27 @@ def docker_client() -> Iterator[object]:
     client = docker.from_env(timeout=30)
     yield client
     client.close()
+
+
+def skip_if_names_held(scenario_id: str) -> None:
+    """A built-in lab's container names are fixed, so it runs once per engine.
+
+    When another learner's lab (another test run on a shared engine) holds them,
+    the test skips saying so; where the engine is the test's own
+    (LABTUI_REQUIRE_DOCKER=1, CI) that is a failure.
+    """
+    from labtui.drivers.docker import DockerDriver
+    from labtui.scenario.catalog import Catalog
+    from labtui.state.owner import owner_id
+
+    entry = Catalog().find(scenario_id)
+    assert entry.scenario is not None, entry.problems
+    me = owner_id()
+    names = set(entry.scenario.container_names)
+    held = sorted({n for c in DockerDriver().claims() if c.owner != me for n in c.names} & names)
+    if not held:
+        return
+    problem = f"another learner's lab on this engine holds {', '.join(held)}"
+    if os.environ.get("LABTUI_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"LABTUI_REQUIRE_DOCKER=1 but {problem}", pytrace=False)
+    pytest.skip(problem)

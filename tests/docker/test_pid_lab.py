@@ -1,4 +1,9 @@
-"""The PID-namespace lab end to end on the real Docker engine."""
+"""The PID-namespace lab end to end on the real Docker engine.
+
+c1 and c2 are the lab's own names (the learner types them). The test makes them
+only after its `up` holds them, and its `down` removes only what its own data
+directory's lab made.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import subprocess
 
 import pytest
 
+from tests.conftest import BASE_IMAGE, skip_if_names_held
 from tests.test_cli import labtui
 
 pytestmark = pytest.mark.docker
@@ -14,6 +20,7 @@ pytestmark = pytest.mark.docker
 
 @pytest.fixture(autouse=True)
 def no_leftovers() -> object:
+    skip_if_names_held("pid-namespace-sharing")
     yield
     labtui("down", "pid-namespace-sharing")
 
@@ -38,7 +45,7 @@ def test_learner_walkthrough_with_cli() -> None:
     failed = report["tasks"][0]["checks"][0]
     assert failed["passed"] is False and failed["actual"] == "no such container"
 
-    image = "labtui/base:local"
+    image = BASE_IMAGE
     subprocess.run(
         ["docker", "run", "-d", "--name", "c1", image, "sleep", "1d"],
         check=True,

@@ -180,6 +180,8 @@ async def test_existing_cluster_mode_end_to_end(
     assert ns not in cluster.api.namespaces
 
 
+# Without an engine, "needs docker" comes first in the reason the text line shows.
+@pytest.mark.docker
 def test_list_shows_kind_labs_as_unavailable_with_the_reason(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

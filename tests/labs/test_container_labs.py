@@ -1,4 +1,10 @@
-"""The container-security labs on the real engine: each proves itself, and leaves nothing behind."""
+"""The container-security labs on the real engine: each proves itself, and leaves nothing behind.
+
+The labs' container names are fixed (learners type them), so these tests use
+them as they are. Each test owns its labs through its own data directory: its
+`down` touches nothing of another learner's lab on the same engine, and an `up`
+while another learner's lab holds the names stops with that reason.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from labtui.drivers.docker import LABEL, DockerDriver
+from labtui.drivers.docker import LABEL, OWNER_LABEL, DockerDriver
 from labtui.engine.session import Session, read_record
 from labtui.engine.verify import verify
 from labtui.scenario.catalog import Catalog
-from tests.conftest import BASE_IMAGE
+from labtui.state.owner import owner_id
+from tests.conftest import BASE_IMAGE, skip_if_names_held
 
 pytestmark = pytest.mark.docker
 
@@ -34,19 +41,29 @@ def lab(scenario_id: str) -> Session:
 
 
 def leftovers(scenario_id: str) -> list[str]:
-    """Everything of this lab still on the engine or on disk."""
+    """Everything of this test's lab still on the engine or on disk (not other learners')."""
     session = lab(scenario_id)
     driver = DockerDriver()
-    found = [f"container {c.name}" for c in driver.labelled(scenario_id)]
-    found += [
-        f"container {n}" for n in session.scenario.container_names if driver.inspect(n) is not None
-    ]
-    found += [f"image {i}" for i in driver.labelled_images(scenario_id)]
+    me = owner_id()
+    found = [f"container {c.name}" for c in driver.labelled(scenario_id, me)]
+    for name in session.scenario.container_names:
+        attrs = driver.inspect(name)
+        labels = (attrs or {}).get("Config", {}).get("Labels") or {}
+        if attrs is not None and labels.get(OWNER_LABEL, me) == me:
+            found.append(f"container {name}")
+    found += [f"image {i}" for i in driver.labelled_images(scenario_id, me)]
+    others = {
+        tag
+        for image in driver.lab_images(scenario_id)
+        if image.owner != me
+        for tag in image.name.split(", ")
+    }
     found += [
         f"image {i.name}"
         for i in session.scenario.environment.images
-        if driver.image_exists(i.name)
+        if i.name not in others and driver.image_exists(i.name)
     ]
+    found += [f"claim {c.volume}" for c in driver.claims(scenario_id, me)]
     if session.lab_dir.exists():
         found.append(f"lab dir {session.lab_dir}")
     if read_record(scenario_id) is not None:
@@ -70,6 +87,7 @@ def docker(*argv: str) -> str:
 
 @pytest.mark.parametrize("scenario_id", sorted(LABS))
 def test_lab_verifies_and_down_leaves_nothing(scenario_id: str) -> None:
+    skip_if_names_held(scenario_id)
     session = lab(scenario_id)
     for name in session.scenario.container_names:
         assert name.startswith(LABS[scenario_id]), f"{name} lacks the lab prefix"
@@ -90,6 +108,7 @@ def test_lab_verifies_and_down_leaves_nothing(scenario_id: str) -> None:
 
 @pytest.mark.parametrize("scenario_id", sorted(LABS))
 def test_up_then_down_leaves_nothing(scenario_id: str) -> None:
+    skip_if_names_held(scenario_id)
     session = lab(scenario_id)
     session.up()
     try:
@@ -99,6 +118,7 @@ def test_up_then_down_leaves_nothing(scenario_id: str) -> None:
                 f"{c.name} is not running after up"
             )
             assert attrs["Config"]["Labels"].get(LABEL) == scenario_id
+            assert attrs["Config"]["Labels"].get(OWNER_LABEL) == session.owner
         for image in session.scenario.environment.images:
             assert session.docker.image_exists(image.name)
     finally:
@@ -108,6 +128,7 @@ def test_up_then_down_leaves_nothing(scenario_id: str) -> None:
 
 def test_down_removes_what_the_learner_made(downed: list[Session]) -> None:
     """Containers the learner starts (unlabelled, named in cleanup) go too; the lab dir with them."""
+    skip_if_names_held("container-namespaces")
     session = lab("container-namespaces")
     downed.append(session)
     session.up()
@@ -120,6 +141,7 @@ def test_down_removes_what_the_learner_made(downed: list[Session]) -> None:
 
 
 def test_host_pid_answer_follows_the_container(downed: list[Session]) -> None:
+    skip_if_names_held("container-namespaces")
     session = lab("container-namespaces")
     downed.append(session)
     session.up()
@@ -135,6 +157,7 @@ def test_host_pid_answer_follows_the_container(downed: list[Session]) -> None:
 
 
 def test_hunt_answers_follow_the_live_process(downed: list[Session]) -> None:
+    skip_if_names_held("malicious-process-hunt")
     session = lab("malicious-process-hunt")
     downed.append(session)
     session.up()
@@ -181,6 +204,7 @@ def test_hunt_answers_follow_the_live_process(downed: list[Session]) -> None:
 
 
 def test_hunt_kill_check_fails_when_a_legitimate_process_dies(downed: list[Session]) -> None:
+    skip_if_names_held("malicious-process-hunt")
     session = lab("malicious-process-hunt")
     downed.append(session)
     session.up()
@@ -193,6 +217,7 @@ def test_hunt_kill_check_fails_when_a_legitimate_process_dies(downed: list[Sessi
 
 
 def test_secret_answer_follows_the_environment(downed: list[Session]) -> None:
+    skip_if_names_held("secrets-not-hardcoded")
     session = lab("secrets-not-hardcoded")
     downed.append(session)
     session.up()
@@ -215,6 +240,7 @@ def test_secret_answer_follows_the_environment(downed: list[Session]) -> None:
 
 def test_hardening_rejects_a_half_hardened_container(downed: list[Session]) -> None:
     """Read-only and non-root but capabilities kept: the capability checks fail and say why."""
+    skip_if_names_held("container-hardening")
     session = lab("container-hardening")
     downed.append(session)
     session.up()

@@ -27,7 +27,7 @@ import yaml
 from labtui.netpol.batch import answer
 from labtui.netpol.evaluate import direction_allows, to_itself
 from labtui.netpol.matrix import compute, naive_allowed
-from labtui.netpol.model import Cluster, Direction, Protocol
+from labtui.netpol.model import Direction, PortProtocol, World
 from labtui.netpol.parse import load_text
 
 APPS = [f"app{i}" for i in range(25)]
@@ -144,13 +144,13 @@ def generate(pods: int, policies: int, seed: int) -> str:
     return yaml.safe_dump_all(docs)
 
 
-def naive_batch(cluster: Cluster, items: list[dict[str, Any]]) -> list[bool]:
+def naive_batch(cluster: World, items: list[dict[str, Any]]) -> list[bool]:
     """One pass per query: find both pods, walk every policy for each end, no indexing."""
     pods = {p.ref: p for p in cluster.pods}
     out = []
     for item in items:
         src, dst = pods[item["from"]], pods[item["to"]]
-        port, proto = item["port"], Protocol(item["protocol"])
+        port, proto = item["port"], PortProtocol(item["protocol"])
         out.append(
             to_itself(src, dst)
             or (

@@ -17,12 +17,12 @@ from pathlib import Path
 from labtui.checks.base import CheckContext, Outcome, register, short
 from labtui.errors import LabError
 from labtui.netpol.evaluate import evaluate, resolve
-from labtui.netpol.model import Cluster
+from labtui.netpol.model import World
 from labtui.netpol.parse import load
 from labtui.netpol.probe import Prober
 from labtui.scenario.model import Flow, ReachabilityCheck, Scenario
 
-ProberFactory = Callable[[CheckContext, Cluster], Prober | None]
+ProberFactory = Callable[[CheckContext, World], Prober | None]
 PROBER_FACTORIES: list[ProberFactory] = []
 
 
@@ -32,7 +32,7 @@ def register_prober(factory: ProberFactory) -> ProberFactory:
     return factory
 
 
-def prober_for(ctx: CheckContext, cluster: Cluster) -> Prober | None:
+def prober_for(ctx: CheckContext, cluster: World) -> Prober | None:
     for factory in PROBER_FACTORIES:
         prober = factory(ctx, cluster)
         if prober is not None:
@@ -41,7 +41,7 @@ def prober_for(ctx: CheckContext, cluster: Cluster) -> Prober | None:
 
 
 @register_prober
-def kube_prober(ctx: CheckContext, cluster: Cluster) -> Prober | None:
+def kube_prober(ctx: CheckContext, cluster: World) -> Prober | None:
     """On a lab with a cluster of its own, probe with stand-in pods (see ``labtui.netpol.kube_probe``)."""
     from labtui.engine.clusters import uses_cluster
 
@@ -71,7 +71,7 @@ def is_network_lab(scenario: Scenario) -> bool:
     return any(isinstance(c, ReachabilityCheck) for t in scenario.tasks for c in t.checks)
 
 
-def load_lab(check: ReachabilityCheck, ctx: CheckContext) -> Cluster:
+def load_lab(check: ReachabilityCheck, ctx: CheckContext) -> World:
     paths: list[Path] = []
     for raw in check.manifests:
         rel = ctx.templates.render(raw)
@@ -129,7 +129,7 @@ def reachability_check(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
 
 
 def _flows(
-    check: ReachabilityCheck, ctx: CheckContext, cluster: Cluster, prober: Prober | None
+    check: ReachabilityCheck, ctx: CheckContext, cluster: World, prober: Prober | None
 ) -> Outcome:
     results = []
     for flow in check.flows:

@@ -11,17 +11,17 @@ from typing import Any
 
 from labtui.errors import InvalidInput, LabError
 from labtui.netpol.evaluate import Evaluator
-from labtui.netpol.model import Cluster, Protocol
+from labtui.netpol.model import PortProtocol, World
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 
-def answer(cluster: Cluster, items: Any, where: str) -> list[dict[str, Any]]:
+def answer(cluster: World, items: Any, where: str) -> list[dict[str, Any]]:
     """Each ``{from, to, port[, protocol]}`` of ``items`` with ``allowed`` and ``reason`` added."""
     if not isinstance(items, list):
         raise InvalidInput(f"{where}: expected a JSON list of {{from, to, port, protocol}}")
     evaluator = Evaluator(cluster)
-    protocols = {name: Protocol(name) for name in PROTOCOLS}
+    protocols = {name: PortProtocol(name) for name in PROTOCOLS}
     out = []
     for n, item in enumerate(items):
         try:

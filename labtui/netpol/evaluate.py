@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from labtui.errors import InvalidInput
 from labtui.netpol.index import PodIndex, bits
 from labtui.netpol.model import (
-    Cluster,
     Direction,
     Endpoint,
     External,
     Peer,
     Pod,
     Policy,
+    PortProtocol,
     PortSpec,
-    Protocol,
     Rule,
+    World,
 )
 
 ITSELF = "a pod cannot block access to itself: its traffic to itself is allowed whatever the policies say"
@@ -44,7 +44,7 @@ def selects(policy: Policy, pod: Pod) -> bool:
     return policy.namespace == pod.namespace and policy.pod_selector.matches(pod.labels)
 
 
-def isolating(cluster: Cluster, pod: Pod, direction: Direction) -> list[Policy]:
+def isolating(cluster: World, pod: Pod, direction: Direction) -> list[Policy]:
     """The policies that isolate ``pod`` in ``direction`` (empty: not isolated)."""
     return [p for p in cluster.policies if direction in p.types and selects(p, pod)]
 
@@ -60,7 +60,7 @@ def to_itself(src: Endpoint, dst: Endpoint) -> bool:
     )
 
 
-def peer_matches(cluster: Cluster, policy: Policy, peer: Peer, other: Endpoint) -> bool:
+def peer_matches(cluster: World, policy: Policy, peer: Peer, other: Endpoint) -> bool:
     if peer.ip_block is not None:
         return isinstance(other, External) and peer.ip_block.contains(other.ip)
     if not isinstance(other, Pod):
@@ -73,7 +73,7 @@ def peer_matches(cluster: Cluster, policy: Policy, peer: Peer, other: Endpoint) 
     return peer.pod_selector is None or peer.pod_selector.matches(other.labels)
 
 
-def port_matches(spec: PortSpec, dst: Endpoint, port: int, protocol: Protocol) -> bool:
+def port_matches(spec: PortSpec, dst: Endpoint, port: int, protocol: PortProtocol) -> bool:
     if spec.protocol is not protocol:
         return False
     if spec.port is None:
@@ -87,13 +87,13 @@ def port_matches(spec: PortSpec, dst: Endpoint, port: int, protocol: Protocol) -
 
 
 def rule_allows(
-    cluster: Cluster,
+    cluster: World,
     policy: Policy,
     rule: Rule,
     other: Endpoint,
     dst: Endpoint,
     port: int,
-    protocol: Protocol,
+    protocol: PortProtocol,
 ) -> int | None:
     """Index of the peer that matched (-1 for "all peers"), or None when the rule does not allow."""
     if not rule.all_ports and not any(
@@ -109,12 +109,12 @@ def rule_allows(
 
 
 def direction_allows(
-    cluster: Cluster,
+    cluster: World,
     pod: Pod,
     other: Endpoint,
     dst: Endpoint,
     port: int,
-    protocol: Protocol,
+    protocol: PortProtocol,
     direction: Direction,
 ) -> bool:
     """The plain yes/no of one side, walking every policy: the baseline of tests and benchmarks."""
@@ -172,7 +172,7 @@ class Verdict:
     src: Endpoint
     dst: Endpoint
     port: int
-    protocol: Protocol
+    protocol: PortProtocol
     egress: Side
     ingress: Side
 
@@ -296,7 +296,7 @@ class Evaluator:
     must not change while an evaluator is in use: make a new one after that.
     """
 
-    def __init__(self, cluster: Cluster, indexed: bool = True) -> None:
+    def __init__(self, cluster: World, indexed: bool = True) -> None:
         self.cluster = cluster
         self.indexed = indexed
         self._by_namespace: dict[str, list[Policy]] | None = None
@@ -307,7 +307,7 @@ class Evaluator:
         self._port_sets: dict[object, int] = {}
         self._pod_ports: dict[int, int] = {}
         self._rows: dict[tuple[int, Direction], list[_Row]] = {}
-        self._covers: dict[tuple[int, Direction, int, Protocol], list[tuple[bool, int]]] = {}
+        self._covers: dict[tuple[int, Direction, int, PortProtocol], list[tuple[bool, int]]] = {}
         self._tables: dict[tuple[object, ...], _Table] = {}
         self._tails: dict[tuple[object, ...], tuple[RuleRef | None, list[str]]] = {}
         self._misses: dict[tuple[int, str, object], str] = {}
@@ -401,7 +401,7 @@ class Evaluator:
         return rows
 
     def _covers_of(
-        self, iso: _Isolation, direction: Direction, port: int, protocol: Protocol
+        self, iso: _Isolation, direction: Direction, port: int, protocol: PortProtocol
     ) -> list[tuple[bool, int]]:
         key = (id(iso), direction, port, protocol)
         covers = self._covers.get(key)
@@ -423,7 +423,7 @@ class Evaluator:
         return text
 
     def _ports_text(
-        self, rule: Rule, dst: Endpoint, port: int, protocol: Protocol, shared: bool
+        self, rule: Rule, dst: Endpoint, port: int, protocol: PortProtocol, shared: bool
     ) -> str:
         """Why ``rule``'s ports leave out the flow ("" when they cover it)."""
         where: object = None
@@ -465,7 +465,7 @@ class Evaluator:
         other: Endpoint,
         dst: Endpoint,
         port: int,
-        protocol: Protocol,
+        protocol: PortProtocol,
     ) -> Side:
         """One direction's verdict: the first rule that allows the flow, else the nearest miss."""
         return Side(direction, pod, *self._side(direction, pod, other, dst, port, protocol))
@@ -477,7 +477,7 @@ class Evaluator:
         other: Endpoint,
         dst: Endpoint,
         port: int,
-        protocol: Protocol,
+        protocol: PortProtocol,
     ) -> tuple[tuple[Policy, ...], RuleRef | None, str]:
         """A :class:`Side`'s isolating policies, allowing rule and words."""
         if isinstance(pod, External):
@@ -496,7 +496,7 @@ class Evaluator:
         other: Endpoint,
         dst: Endpoint,
         port: int,
-        protocol: Protocol,
+        protocol: PortProtocol,
     ) -> tuple[RuleRef | None, list[str]]:
         """What follows "X is isolated for ... by ...": the allowing rule, else the nearest miss.
 
@@ -540,7 +540,7 @@ class Evaluator:
         other: Endpoint,
         dst: Endpoint,
         port: int,
-        protocol: Protocol,
+        protocol: PortProtocol,
     ) -> _Outcome:
         """The outcome for one flow, walking the rules: the definition the tables follow.
 
@@ -577,7 +577,12 @@ class Evaluator:
         return best
 
     def _table(
-        self, iso: _Isolation, direction: Direction, i: int | None, port: int, protocol: Protocol
+        self,
+        iso: _Isolation,
+        direction: Direction,
+        i: int | None,
+        port: int,
+        protocol: PortProtocol,
     ) -> _Table:
         """:meth:`_outcome` for every pod as the other endpoint at once, with bitmasks.
 
@@ -651,7 +656,7 @@ class Evaluator:
         other: Endpoint,
         dst: Endpoint,
         port: int,
-        protocol: Protocol,
+        protocol: PortProtocol,
     ) -> tuple[RuleRef | None, list[str]]:
         """The explanation of an outcome, split where the destination's name goes when shared."""
         word = _word(direction)
@@ -684,9 +689,13 @@ class Evaluator:
         return Side(direction, pod, iso.policies, None, f"{first}, but {ITSELF}", itself=True)
 
     def evaluate(
-        self, src: Endpoint, dst: Endpoint, port: int, protocol: Protocol | str = Protocol.TCP
+        self,
+        src: Endpoint,
+        dst: Endpoint,
+        port: int,
+        protocol: PortProtocol | str = PortProtocol.TCP,
     ) -> Verdict:
-        proto = protocol if isinstance(protocol, Protocol) else Protocol(protocol)
+        proto = protocol if isinstance(protocol, PortProtocol) else PortProtocol(protocol)
         if not 1 <= port <= 65535:
             raise InvalidInput(f"port {port} is not between 1 and 65535")
         if isinstance(src, External) and isinstance(dst, External):
@@ -709,7 +718,7 @@ class Evaluator:
         return Verdict(src, dst, port, proto, egress, ingress)
 
     def answer(
-        self, src: Endpoint, dst: Endpoint, port: int, protocol: Protocol
+        self, src: Endpoint, dst: Endpoint, port: int, protocol: PortProtocol
     ) -> tuple[bool, str]:
         """``evaluate(...)``'s ``allowed`` and ``reason`` without building it: a batch's inner loop."""
         if (
@@ -734,7 +743,7 @@ class Evaluator:
         return found
 
 
-def _peer_score(cluster: Cluster, policy: Policy, peer: Peer, other: Endpoint) -> tuple[int, int]:
+def _peer_score(cluster: World, policy: Policy, peer: Peer, other: Endpoint) -> tuple[int, int]:
     """(terms that held, terms in total) of one peer for ``other``; all held means it matches.
 
     An ipBlock, or a selector peer facing an outside address, is one term; a
@@ -754,7 +763,7 @@ def _peer_score(cluster: Cluster, policy: Policy, peer: Peer, other: Endpoint) -
     return held + int(peer.pod_selector.matches(other.labels)), 2
 
 
-def _closest(cluster: Cluster, policy: Policy, rule: Rule, other: Endpoint) -> int:
+def _closest(cluster: World, policy: Policy, rule: Rule, other: Endpoint) -> int:
     """The first of ``rule``'s peers with the largest share of terms held.
 
     -1 when the rule has no peers or one of them selects ``other``: then only
@@ -770,7 +779,7 @@ def _closest(cluster: Cluster, policy: Policy, rule: Rule, other: Endpoint) -> i
     return closest
 
 
-def _peer_misses(cluster: Cluster, policy: Policy, peer: Peer, other: Endpoint) -> str:
+def _peer_misses(cluster: World, policy: Policy, peer: Peer, other: Endpoint) -> str:
     """Why ``peer`` does not select ``other``: its terms that failed, as a learner reads them."""
     if peer.ip_block is not None:
         if isinstance(other, Pod):
@@ -823,7 +832,7 @@ def _peer_misses(cluster: Cluster, policy: Policy, peer: Peer, other: Endpoint) 
 
 
 def _ports_miss(
-    rule: Rule, dst: Endpoint, port: int, protocol: Protocol, shown: str | None = None
+    rule: Rule, dst: Endpoint, port: int, protocol: PortProtocol, shown: str | None = None
 ) -> str | None:
     """Why ``rule``'s ports leave out the flow (None if they cover it); ``shown`` names ``dst``."""
     if rule.all_ports or any(port_matches(s, dst, port, protocol) for s in rule.ports or ()):
@@ -848,23 +857,23 @@ def _ports_miss(
 
 
 def explain_side(
-    cluster: Cluster,
+    cluster: World,
     direction: Direction,
     pod: Endpoint,
     other: Endpoint,
     dst: Endpoint,
     port: int,
-    protocol: Protocol,
+    protocol: PortProtocol,
 ) -> Side:
     return Evaluator(cluster, indexed=False).side(direction, pod, other, dst, port, protocol)
 
 
 def evaluate(
-    cluster: Cluster,
+    cluster: World,
     src: Endpoint,
     dst: Endpoint,
     port: int,
-    protocol: Protocol | str = Protocol.TCP,
+    protocol: PortProtocol | str = PortProtocol.TCP,
 ) -> Verdict:
     """One flow; for many, keep one :class:`Evaluator` (its index pays off from a few dozen)."""
     return Evaluator(cluster, indexed=False).evaluate(src, dst, port, protocol)
@@ -873,7 +882,7 @@ def evaluate(
 # --------------------------------------------------------------------------- endpoints
 
 
-def resolve(cluster: Cluster, text: str) -> Endpoint:
+def resolve(cluster: World, text: str) -> Endpoint:
     """``namespace/name`` of a pod or workload (or a pod's owner), or an IP address."""
     text = text.strip()
     try:
@@ -904,7 +913,7 @@ def resolve(cluster: Cluster, text: str) -> Endpoint:
     )
 
 
-def _known(cluster: Cluster) -> str:
+def _known(cluster: World) -> str:
     refs = [p.ref for p in cluster.pods]
     if not refs:
         return "the manifests declare no pods or workloads"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from labtui.netpol.model import Cluster, LabelSelector, Peer, Pod, Policy, Protocol, Rule
+from labtui.netpol.model import LabelSelector, Peer, Pod, Policy, PortProtocol, Rule, World
 
 
 class PodIndex:
@@ -15,7 +15,7 @@ class PodIndex:
     pods is a couple of bit tests.
     """
 
-    def __init__(self, cluster: Cluster, pods: Sequence[Pod]) -> None:
+    def __init__(self, cluster: World, pods: Sequence[Pod]) -> None:
         self.cluster = cluster
         self.pods = pods
         self.all = (1 << len(pods)) - 1
@@ -78,12 +78,12 @@ class PodIndex:
             mask |= self.peer(policy, peer)
         return mask
 
-    def ports(self, rule: Rule, port: int, protocol: Protocol) -> int:
+    def ports(self, rule: Rule, port: int, protocol: PortProtocol) -> int:
         """Destinations for which some port entry of ``rule`` covers ``port``/``protocol``."""
         every, named = self.cover(rule, port, protocol)
         return self.all if every else named
 
-    def cover(self, rule: Rule, port: int, protocol: Protocol) -> tuple[bool, int]:
+    def cover(self, rule: Rule, port: int, protocol: PortProtocol) -> tuple[bool, int]:
         """Does ``rule`` cover ``port``/``protocol`` for every destination, and else for which pods.
 
         Only a named port depends on the destination: it covers the pods whose

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from labtui.errors import LabError
 from labtui.netpol.evaluate import resolve
-from labtui.netpol.model import Cluster, Pod
+from labtui.netpol.model import Pod, World
 
 PROBE_LABEL = "labtui.probe"
 PROBE_MANAGER = "labtui-probe"
@@ -83,7 +83,7 @@ def _name(role: str, *parts: object) -> str:
 @dataclass
 class KubeProber:
     kube: KubeAPI
-    cluster: Cluster
+    cluster: World
     image: str
     ready_timeout: float = 120.0
     made: dict[str, str] = field(default_factory=dict)  # pod name -> namespace

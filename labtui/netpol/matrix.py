@@ -15,14 +15,16 @@ from pathlib import Path
 
 from labtui.netpol.evaluate import Verdict, direction_allows, evaluate, to_itself
 from labtui.netpol.index import PodIndex, bits
-from labtui.netpol.model import Cluster, Direction, Pod, Protocol
+from labtui.netpol.model import Direction, Pod, PortProtocol, World
 
 DEFAULT_PORT = 80
 
-Target = tuple[int, Protocol]
+Target = tuple[int, PortProtocol]
 
 
-def allowed_masks(index: PodIndex, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
+def allowed_masks(
+    index: PodIndex, port: int, protocol: PortProtocol
+) -> tuple[list[int], list[int]]:
     """Per pod: the destinations its egress allows, and the sources its ingress allows."""
     n = len(index.pods)
     egress: list[int | None] = [None] * n
@@ -55,7 +57,7 @@ def allowed_masks(index: PodIndex, port: int, protocol: Protocol) -> tuple[list[
 class Matrix:
     """Rows are sources, columns destinations; a cell lists the targets that are allowed."""
 
-    cluster: Cluster
+    cluster: World
     pods: tuple[Pod, ...]
     targets: tuple[tuple[Target, ...], ...]
     cells: tuple[tuple[tuple[Target, ...], ...], ...]
@@ -76,21 +78,21 @@ class Matrix:
         }
 
 
-def targets_of(pod: Pod, port: int | None, protocol: Protocol) -> tuple[Target, ...]:
+def targets_of(pod: Pod, port: int | None, protocol: PortProtocol) -> tuple[Target, ...]:
     """What a column is probed on: the given port, else the pod's declared container ports."""
     if port is not None:
         return ((port, protocol),)
     declared = tuple(dict.fromkeys((p.port, p.protocol) for p in pod.ports))
-    return declared or ((DEFAULT_PORT, Protocol.TCP),)
+    return declared or ((DEFAULT_PORT, PortProtocol.TCP),)
 
 
 def compute(
-    cluster: Cluster,
+    cluster: World,
     port: int | None = None,
-    protocol: Protocol | str = Protocol.TCP,
+    protocol: PortProtocol | str = PortProtocol.TCP,
     pods: Sequence[Pod] | None = None,
 ) -> Matrix:
-    proto = Protocol(protocol)
+    proto = PortProtocol(protocol)
     members = tuple(cluster.pods if pods is None else pods)
     index = PodIndex(cluster, members)
     targets = tuple(targets_of(p, port, proto) for p in members)
@@ -126,10 +128,10 @@ def from_paths(
 
 
 def naive_allowed(
-    cluster: Cluster, port: int, protocol: Protocol | str = Protocol.TCP
+    cluster: World, port: int, protocol: PortProtocol | str = PortProtocol.TCP
 ) -> list[list[bool]]:
     """Every pair on its own, walking every policy: the baseline the fast path must agree with."""
-    proto = Protocol(protocol)
+    proto = PortProtocol(protocol)
     pods = cluster.pods
     return [
         [

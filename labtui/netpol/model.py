@@ -19,7 +19,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-class Protocol(StrEnum):
+class PortProtocol(StrEnum):
     TCP = "TCP"
     UDP = "UDP"
     SCTP = "SCTP"
@@ -51,7 +51,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Requirement:
+class SelectorRequirement:
     """One ``matchExpressions`` entry."""
 
     key: str
@@ -79,7 +79,7 @@ class LabelSelector:
     """``matchLabels`` AND ``matchExpressions``; an empty selector selects everything."""
 
     match_labels: tuple[tuple[str, str], ...] = ()
-    expressions: tuple[Requirement, ...] = ()
+    expressions: tuple[SelectorRequirement, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -142,7 +142,7 @@ class Peer:
 class PortSpec:
     """One ``ports`` entry; ``port`` None means every port of the protocol."""
 
-    protocol: Protocol = Protocol.TCP
+    protocol: PortProtocol = PortProtocol.TCP
     port: int | str | None = None
     end_port: int | None = None
 
@@ -191,7 +191,7 @@ class Policy:
 @dataclass(frozen=True)
 class ContainerPort:
     port: int
-    protocol: Protocol = Protocol.TCP
+    protocol: PortProtocol = PortProtocol.TCP
     name: str | None = None
 
 
@@ -213,7 +213,7 @@ class Pod:
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    def named_port(self, name: str, protocol: Protocol) -> int | None:
+    def named_port(self, name: str, protocol: PortProtocol) -> int | None:
         for p in self.ports:
             if p.name == name and p.protocol is protocol:
                 return p.port
@@ -241,7 +241,7 @@ Endpoint = Pod | External
 
 
 @dataclass
-class Cluster:
+class World:
     """Everything the manifests declared.
 
     ``assumed`` lists the namespaces that objects use but no Namespace object

@@ -1,4 +1,4 @@
-"""Manifests -> :class:`Cluster`: multi-document YAML/JSON files, directories, ``List`` kinds.
+"""Manifests -> :class:`World`: multi-document YAML/JSON files, directories, ``List`` kinds.
 
 Every problem names the file and line, the document and the field, because a
 NetworkPolicy that is silently read differently from what its author meant is
@@ -30,7 +30,6 @@ from labtui.errors import InvalidInput
 from labtui.netpol import schema
 from labtui.netpol.model import (
     NAMESPACE_NAME_LABEL,
-    Cluster,
     ContainerPort,
     Direction,
     IPAddress,
@@ -41,11 +40,12 @@ from labtui.netpol.model import (
     Peer,
     Pod,
     Policy,
+    PortProtocol,
     PortSpec,
-    Protocol,
-    Requirement,
     Rule,
+    SelectorRequirement,
     Source,
+    World,
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -317,9 +317,9 @@ def _list_items(source: Source, data: dict[str, Any]) -> Iterator[tuple[Source, 
         yield replace(source, item=n, line=_line_of(item) or doc.line(f"items[{n}]")), item
 
 
-def load(paths: Sequence[str | Path], base: Path | None = None) -> Cluster:
+def load(paths: Sequence[str | Path], base: Path | None = None) -> World:
     """Read every manifest under ``paths``; file names are shown relative to ``base``."""
-    cluster = Cluster()
+    cluster = World()
     for file, named in manifest_files(paths):
         shown = (
             str(file.relative_to(base)) if base is not None and file.is_relative_to(base) else None
@@ -332,14 +332,14 @@ def load(paths: Sequence[str | Path], base: Path | None = None) -> Cluster:
     return finish(cluster)
 
 
-def load_text(text: str, name: str = "<text>") -> Cluster:
-    cluster = Cluster()
+def load_text(text: str, name: str = "<text>") -> World:
+    cluster = World()
     for source, data in text_documents(text, name):
         add_object(cluster, source, data)
     return finish(cluster)
 
 
-def finish(cluster: Cluster) -> Cluster:
+def finish(cluster: World) -> World:
     """Check every namespace an object is in, and record the ones that are assumed.
 
     The API server refuses an object in a namespace that does not exist. When the
@@ -376,7 +376,7 @@ def finish(cluster: Cluster) -> Cluster:
 # --------------------------------------------------------------------------- objects
 
 
-def add_object(cluster: Cluster, source: Source, data: Any) -> None:
+def add_object(cluster: World, source: Source, data: Any) -> None:
     doc = _Doc(source, data)
     if not isinstance(data, dict):
         raise doc.fail("", f"expected a Kubernetes object (a mapping), got {_kind_of(data)}")
@@ -460,7 +460,7 @@ def _labels(doc: _Doc, value: Any, path: str, selector: bool = False) -> dict[st
     return out
 
 
-def _add_namespace(cluster: Cluster, doc: _Doc, data: dict[str, Any]) -> None:
+def _add_namespace(cluster: World, doc: _Doc, data: dict[str, Any]) -> None:
     doc.only(data, "", schema.OBJECT)
     meta = _meta(doc, data.get("metadata"), "metadata")
     name = doc.string(meta.get("name"), "metadata.name")
@@ -559,7 +559,7 @@ def _pod_ips(doc: _Doc, data: dict[str, Any]) -> list[IPAddress]:
 
 
 def _add_pod(
-    cluster: Cluster,
+    cluster: World,
     doc: _Doc,
     data: dict[str, Any],
     template_labels: dict[str, str] | None,
@@ -608,11 +608,11 @@ def _add_pod(
 # --------------------------------------------------------------------------- policies
 
 
-def _protocol(doc: _Doc, value: Any, path: str) -> Protocol:
+def _protocol(doc: _Doc, value: Any, path: str) -> PortProtocol:
     if value is None:
-        return Protocol.TCP
+        return PortProtocol.TCP
     try:
-        return Protocol(value)
+        return PortProtocol(value)
     except ValueError:
         raise doc.fail(
             path, f"unknown protocol {value!r}", "use TCP, UDP or SCTP (upper case)"
@@ -657,7 +657,7 @@ def parse_selector(doc: _Doc, value: Any, path: str) -> LabelSelector:
             problem = schema.label_value_problem(v)
             if problem:
                 raise doc.fail(f"{where}.values", f"{v!r} is not a label value: {problem}")
-        expressions.append(Requirement(key, op, frozenset(values)))
+        expressions.append(SelectorRequirement(key, op, frozenset(values)))
     return LabelSelector(tuple(sorted(labels.items())), tuple(expressions))
 
 

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from labtui.netpol.model import (
     NAMESPACE_NAME_LABEL,
-    Cluster,
     ContainerPort,
     Direction,
     External,
@@ -18,10 +17,11 @@ from labtui.netpol.model import (
     Peer,
     Pod,
     Policy,
+    PortProtocol,
     PortSpec,
-    Protocol,
-    Requirement,
     Rule,
+    SelectorRequirement,
+    World,
 )
 
 NAMESPACES = ("a", "b", "c")
@@ -35,18 +35,18 @@ EXTERNALS = tuple(
 )
 
 labels = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2)
-protocols = st.sampled_from(list(Protocol))
+protocols = st.sampled_from(list(PortProtocol))
 
 
 @st.composite
-def requirements(draw: st.DrawFn) -> Requirement:
+def requirements(draw: st.DrawFn) -> SelectorRequirement:
     op = draw(st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")))
     values = (
         frozenset(draw(st.sets(st.sampled_from(VALUES), min_size=1)))
         if op in ("In", "NotIn")
         else frozenset()
     )
-    return Requirement(draw(st.sampled_from(KEYS)), op, values)
+    return SelectorRequirement(draw(st.sampled_from(KEYS)), op, values)
 
 
 @st.composite
@@ -122,7 +122,7 @@ def pods(draw: st.DrawFn, i: int) -> Pod:
 
 
 @st.composite
-def clusters(draw: st.DrawFn, max_policies: int = 4) -> Cluster:
+def clusters(draw: st.DrawFn, max_policies: int = 4) -> World:
     n = draw(st.integers(1, 6))
     members = [draw(pods(i)) for i in range(n)]
     namespaces = {
@@ -136,7 +136,7 @@ def clusters(draw: st.DrawFn, max_policies: int = 4) -> Cluster:
         for ns in NAMESPACES
     }
     pols = [draw(policies(i)) for i in range(draw(st.integers(0, max_policies)))]
-    return Cluster(namespaces, members, pols)
+    return World(namespaces, members, pols)
 
 
 # --------------------------------------------------------------------------- manifests
@@ -185,7 +185,7 @@ def peer_manifests(draw: st.DrawFn) -> dict[str, object]:
 @st.composite
 def port_manifests(draw: st.DrawFn) -> dict[str, object]:
     out: dict[str, object] = {}
-    _maybe(draw, out, "protocol", st.sampled_from([p.value for p in Protocol]))
+    _maybe(draw, out, "protocol", st.sampled_from([p.value for p in PortProtocol]))
     kind = draw(st.sampled_from(("none", "number", "range", "name")))
     if kind == "name":
         out["port"] = draw(st.sampled_from(PORT_NAMES))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from labtui.errors import InvalidInput
-from labtui.netpol.model import Direction, Protocol
+from labtui.netpol.model import Direction, PortProtocol
 from labtui.netpol.parse import ManifestError, load, load_text
 
 POLICY = """
@@ -51,7 +51,7 @@ def test_multi_document_list_and_workloads(tmp_path: Path) -> None:
     cluster = load([tmp_path])
     refs = {p.ref: p for p in cluster.pods}
     assert set(refs) == {"prod/p1", "prod/ds", "default/p2"}
-    assert refs["prod/p1"].named_port("dns", Protocol.UDP) == 53
+    assert refs["prod/p1"].named_port("dns", PortProtocol.UDP) == 53
     assert refs["prod/ds"].kind == "DaemonSet" and refs["prod/ds"].labels == {"app": "ds"}
     assert cluster.namespace_labels("prod") == {
         "env": "prod",

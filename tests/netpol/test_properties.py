@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from labtui.netpol.evaluate import Evaluator, evaluate, isolating
 from labtui.netpol.matrix import compute, naive_allowed
 from labtui.netpol.model import (
-    Cluster,
     Direction,
     Endpoint,
     External,
     LabelSelector,
     Policy,
-    Protocol,
+    PortProtocol,
     Rule,
+    World,
 )
 from labtui.netpol.parse import load_text
 from tests.netpol.strategies import (
@@ -35,15 +35,15 @@ from tests.netpol.strategies import (
 flows = st.tuples(st.sampled_from(PORTS), protocols)
 
 
-def with_policy(cluster: Cluster, policy: Policy) -> Cluster:
+def with_policy(cluster: World, policy: Policy) -> World:
     return replace(cluster, policies=[*cluster.policies, policy])
 
 
-def endpoints(cluster: Cluster) -> list[Endpoint]:
+def endpoints(cluster: World) -> list[Endpoint]:
     return [*cluster.pods, *EXTERNALS]
 
 
-def verdicts(cluster: Cluster, port: int, proto: Protocol) -> dict[tuple[str, str], bool]:
+def verdicts(cluster: World, port: int, proto: PortProtocol) -> dict[tuple[str, str], bool]:
     out = {}
     for src in endpoints(cluster):
         for dst in endpoints(cluster):
@@ -55,7 +55,7 @@ def verdicts(cluster: Cluster, port: int, proto: Protocol) -> dict[tuple[str, st
 
 @settings(max_examples=80, deadline=None)
 @given(clusters(), policies(99))
-def test_adding_a_policy_never_unisolates(cluster: Cluster, extra: Policy) -> None:
+def test_adding_a_policy_never_unisolates(cluster: World, extra: Policy) -> None:
     after = with_policy(cluster, extra)
     for pod in cluster.pods:
         for direction in Direction:
@@ -66,7 +66,7 @@ def test_adding_a_policy_never_unisolates(cluster: Cluster, extra: Policy) -> No
 @settings(max_examples=80, deadline=None)
 @given(clusters(), st.sampled_from(NAMESPACES), flows)
 def test_allow_all_ingress_never_reduces_reachability(
-    cluster: Cluster, ns: str, flow: tuple[int, Protocol]
+    cluster: World, ns: str, flow: tuple[int, PortProtocol]
 ) -> None:
     allow_all = Policy("allow-all", ns, LabelSelector(), frozenset({Direction.ingress}), (Rule(),))
     before = verdicts(cluster, *flow)
@@ -77,7 +77,7 @@ def test_allow_all_ingress_never_reduces_reachability(
 @settings(max_examples=80, deadline=None)
 @given(clusters(), policies(99), flows)
 def test_a_policy_on_already_isolated_pods_only_adds(
-    cluster: Cluster, extra: Policy, flow: tuple[int, Protocol]
+    cluster: World, extra: Policy, flow: tuple[int, PortProtocol]
 ) -> None:
     """Union of rules: a policy that isolates nothing new can only allow more."""
     for pod in cluster.pods:
@@ -96,7 +96,7 @@ def test_a_policy_on_already_isolated_pods_only_adds(
 @settings(max_examples=80, deadline=None)
 @given(clusters(), policies(99), flows)
 def test_ingress_only_policy_never_changes_egress(
-    cluster: Cluster, extra: Policy, flow: tuple[int, Protocol]
+    cluster: World, extra: Policy, flow: tuple[int, PortProtocol]
 ) -> None:
     extra = replace(extra, types=frozenset({Direction.ingress}))
     after = with_policy(cluster, extra)
@@ -110,7 +110,7 @@ def test_ingress_only_policy_never_changes_egress(
 @settings(max_examples=120, deadline=None)
 @given(clusters(max_policies=6), flows)
 def test_fast_matrix_agrees_with_naive_and_explanations(
-    cluster: Cluster, flow: tuple[int, Protocol]
+    cluster: World, flow: tuple[int, PortProtocol]
 ) -> None:
     port, proto = flow
     matrix = compute(cluster, port, proto)
@@ -147,7 +147,7 @@ def test_an_explicit_null_reads_as_the_field_left_out(spec: dict[str, object]) -
 
 @settings(max_examples=80, deadline=None)
 @given(clusters(), flows)
-def test_a_pod_always_reaches_itself(cluster: Cluster, flow: tuple[int, Protocol]) -> None:
+def test_a_pod_always_reaches_itself(cluster: World, flow: tuple[int, PortProtocol]) -> None:
     """docs §Network Policies: a pod cannot block access to itself."""
     matrix = compute(cluster, *flow)
     for i, pod in enumerate(cluster.pods):
@@ -158,7 +158,7 @@ def test_a_pod_always_reaches_itself(cluster: Cluster, flow: tuple[int, Protocol
 @settings(max_examples=150, deadline=None)
 @given(clusters(max_policies=6), flows)
 def test_the_indexed_evaluator_says_what_the_rule_walk_says(
-    cluster: Cluster, flow: tuple[int, Protocol]
+    cluster: World, flow: tuple[int, PortProtocol]
 ) -> None:
     """Verdicts and words from the bitmask tables equal those of walking each rule."""
     port, proto = flow

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from labtui.netpol.model import Cluster
+from labtui.netpol.model import World
 from labtui.netpol.parse import load_text
 
 BASE = """
@@ -98,7 +98,7 @@ def manifest(i: int, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def world(*policies: dict[str, Any]) -> Cluster:
+def world(*policies: dict[str, Any]) -> World:
     docs = [manifest(i, p) for i, p in enumerate(policies)]
     text = BASE + "".join("---\n" + yaml.safe_dump(d) for d in docs)
     return load_text(text, "world.yaml")

@@ -43,7 +43,7 @@ from labtui.drivers.docker import (
     base_image,
     created_at,
 )
-from labtui.engine import clusters
+from labtui.engine import clusters, podman_cleanup
 from labtui.engine.runner import run_checks, run_checks_with_contexts
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
 from labtui.scenario.model import Requirement, Scenario, Solution, Task
@@ -342,6 +342,7 @@ class Session:
                     self.scenario.id, self.owner, self.scenario.container_names
                 )
             self._prepare_lab_dir(fresh)
+            podman_cleanup.remember(self.scenario, self.lab_dir, self.templates)
             if clusters.uses_cluster(self.scenario):
                 clusters.bring_up(
                     self.scenario,
@@ -554,6 +555,7 @@ class Session:
             for claim in claims:
                 if claim.scenario == self.scenario.id and owned_by(claim.owner, self.owner, record):
                     self.docker.release(claim.volume)
+        report.removed += podman_cleanup.tear_down(self.scenario, self.lab_dir, self.templates)
         if clusters.uses_cluster(self.scenario):
             clusters.tear_down(
                 self.scenario, self.lab_dir, self.store.learner, self.kube_context, progress

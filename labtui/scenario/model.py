@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMAT_VERSION = 1
+from labtui.pki.usages import EXTENDED_KEY_USAGES, KEY_USAGES
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"
@@ -653,23 +653,8 @@ class ReachabilityCheck(CheckBase):
 
 
 NAME_ATTRIBUTES = ("CN", "O", "OU", "C", "L", "ST")
-KEY_USAGE_NAMES = (
-    "digitalSignature",
-    "contentCommitment",
-    "keyEncipherment",
-    "dataEncipherment",
-    "keyAgreement",
-    "keyCertSign",
-    "cRLSign",
-)
-EXT_KEY_USAGE_NAMES = (
-    "serverAuth",
-    "clientAuth",
-    "codeSigning",
-    "emailProtection",
-    "timeStamping",
-    "OCSPSigning",
-)
+KEY_USAGE_NAMES = tuple(KEY_USAGES)
+EXT_KEY_USAGE_NAMES = tuple(EXTENDED_KEY_USAGES)
 
 
 class CertificateCheck(CheckBase):
@@ -810,10 +795,27 @@ class Task(Strict):
         return any(isinstance(c, AnswerCheck | ChoiceCheck) for c in self.checks)
 
 
+class PodmanCleanup(Strict):
+    """What the learner makes with podman, which keeps its own containers and images."""
+
+    containers: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
+        default=[], description="Podman containers the learner creates."
+    )
+    images: list[str] = Field(
+        default=[],
+        description="Images the learner copies into podman's store, e.g. {base_image}.",
+    )
+
+
 class Cleanup(Strict):
     containers: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
         default=[],
         description="Names the learner creates; removed on down when created during this lab.",
+    )
+    podman: PodmanCleanup = Field(
+        default_factory=PodmanCleanup,
+        description="Podman containers and images the learner makes; removed on down "
+        "unless they already existed when the lab came up.",
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,8 +70,24 @@ async def test_every_task_reads_without_template_leftovers(scenario_id: str) -> 
         down(scenario_id)
 
 
-@pytest.mark.skipif(shutil.which("podman") is not None, reason="podman is installed here")
-async def test_a_task_needing_podman_says_so_in_the_app() -> None:
+def path_without(program: str, into: Path) -> str:
+    """A PATH that finds every program of this one except ``program``."""
+    into.mkdir()
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or not Path(folder).is_dir():
+            continue
+        for entry in Path(folder).iterdir():
+            link = into / entry.name
+            if entry.name != program and not link.exists() and os.access(entry, os.X_OK):
+                link.symlink_to(entry)
+    return str(into)
+
+
+async def test_a_task_needing_podman_says_so_in_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", path_without("podman", tmp_path / "bin"))
+    assert shutil.which("podman") is None
     lab = app()
     try:
         async with lab.run_test(size=(110, 40)) as pilot:

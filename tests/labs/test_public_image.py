@@ -79,8 +79,8 @@ def test_lab_verifies_on_the_public_default_layout(scenario_id: str) -> None:
 
 # Facts that hold only for labtui's own image: a named user 1000, its home.
 OWN_IMAGE_ONLY = [
-    re.compile(r"\bapp\b[^\n]{0,40}\b(uid|user)\b[^\n]{0,10}\b1000\b", re.I),
-    re.compile(r"\b1000\b[^\n]{0,60}\bcalls?\b[^\n]{0,30}`?app`?", re.I),
+    re.compile(r"uid=1000\(app\)"),
+    re.compile(r"\b(user|called|calls|named)\s+`?app`?(?![-\w])", re.I),
     re.compile(r"/home/app"),
     re.compile(r"labtui/base:local"),
 ]

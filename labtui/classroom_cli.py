@@ -7,17 +7,13 @@ import os
 import select
 import shlex
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from labtui.cli_support import err, handle_errors, mark
-from labtui.errors import InvalidInput
-
-F = TypeVar("F", bound=Callable[..., Any])
-
+from labtui.cli_support import err, mark
+from labtui.errors import ChecksFailed, InvalidInput
 
 # --------------------------------------------------------------------------- new
 
@@ -39,7 +35,6 @@ F = TypeVar("F", bound=Callable[..., Any])
     help="The pack folder to create the scenario in (default: here).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing scenario.yaml.")
-@handle_errors
 def new_cmd(scenario_id: str, requires: str, parent: str, force: bool) -> None:
     """Create a commented example scenario that validates and verifies as generated."""
     from labtui.authoring import new_scenario
@@ -77,7 +72,6 @@ def new_cmd(scenario_id: str, requires: str, parent: str, force: bool) -> None:
     help="Report a saved exam result instead of progress (`latest`: the newest).",
 )
 @click.pass_obj
-@handle_errors
 def report_cmd(
     obj: Any, fmt: str, out: str | None, learner: str | None, everything: bool, exam: str | None
 ) -> None:
@@ -282,7 +276,6 @@ def _load_answers(path: Path, exam: Any) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--tui", is_flag=True, help="Sit the exam in the app (countdown in the header).")
 @click.pass_obj
-@handle_errors
 def exam_cmd(
     obj: Any,
     pack: str,
@@ -311,9 +304,11 @@ def exam_cmd(
 
         done = run_exam_app(plan, who, minutes)
         if done is None:
-            sys.exit(1)
+            raise ChecksFailed()
         click.echo(f"score {done.score:g}/{done.max_score:g} ({done.percent:.0f}%)")
-        sys.exit(0 if done.passed else 1)
+        if not done.passed:
+            raise ChecksFailed()
+        return
     exam = Exam(plan, who, minutes=minutes)
     answers = _load_answers(Path(answers_file), exam) if answers_file else None
     click.echo(
@@ -352,7 +347,8 @@ def exam_cmd(
             + ("  (time ran out)" if result.expired else "")
         )
         click.echo(f"saved {exam.saved_to}")
-    sys.exit(0 if result.passed else 1)
+    if not result.passed:
+        raise ChecksFailed()
 
 
 # --------------------------------------------------------------------------- serve
@@ -375,7 +371,6 @@ def serve_command(scenario_dirs: list[str], learner: str | None) -> str:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--public-url", help="The URL browsers use, when behind a proxy.")
 @click.pass_obj
-@handle_errors
 def serve_cmd(obj: Any, host: str, port: int, public_url: str | None) -> None:
     """The app in a browser (textual-serve), for classrooms without terminals."""
     try:

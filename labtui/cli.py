@@ -20,12 +20,12 @@ from labtui.cli_support import (
     EXIT_OK,
     EXIT_UNAVAILABLE,
     EXIT_USAGE,
+    LabGroup,
     err,
-    handle_errors,
     mark,
 )
 from labtui.cluster_cli import context_option
-from labtui.errors import EnvironmentUnavailable
+from labtui.errors import ChecksFailed, EnvironmentUnavailable, InvalidInput
 
 __all__ = [
     "EXIT_FAILED",
@@ -33,7 +33,6 @@ __all__ = [
     "EXIT_UNAVAILABLE",
     "EXIT_USAGE",
     "err",
-    "handle_errors",
     "main",
     "mark",
 ]
@@ -53,7 +52,7 @@ LAZY_COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(LabGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
 
@@ -91,7 +90,6 @@ class Obj:
     def session(self, scenario_id: str, runs: bool = True) -> Any:
         """The scenario's session; ``runs`` when the verb will run the scenario's commands."""
         from labtui.engine.session import Session
-        from labtui.errors import InvalidInput
         from labtui.scenario.catalog import UnknownScenario
 
         try:
@@ -113,7 +111,6 @@ class Obj:
     def ensure_trusted(self, entry: Any) -> None:
         """A scenario from an instructor pack runs commands: show them and ask once."""
         from labtui.engine.trust import is_trusted, trust
-        from labtui.errors import InvalidInput
 
         if is_trusted(entry):
             return
@@ -171,7 +168,6 @@ def main(
 @main.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-@handle_errors
 def list_cmd(obj: Obj, as_json: bool) -> None:
     """List every scenario, broken ones with their problems."""
     from labtui.engine.requirements import Availability, task_missing
@@ -228,7 +224,6 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.pass_obj
-@handle_errors
 def validate(obj: Obj, paths: tuple[str, ...]) -> None:
     """Validate scenario files, folders or packs (default: every known scenario)."""
     from labtui.scenario.catalog import Catalog
@@ -247,16 +242,15 @@ def validate(obj: Obj, paths: tuple[str, ...]) -> None:
             f"{dupes[-1].folder}: id {sid!r} is also used by {', '.join(str(d.folder) for d in dupes[:-1])}"
         )
     if not entries:
-        err("error: no scenario.yaml found in " + (", ".join(paths) or "the catalog"))
-        sys.exit(EXIT_FAILED)
+        raise InvalidInput("no scenario.yaml found in " + (", ".join(paths) or "the catalog"))
     summary = f"{len(entries) - bad} of {len(entries)} scenarios valid"
     click.echo(summary if not bad else click.style(summary, fg="red"), err=bool(bad))
-    sys.exit(EXIT_FAILED if bad else EXIT_OK)
+    if bad:
+        raise ChecksFailed()
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
-@handle_errors
 def doctor(as_json: bool) -> None:
     """What this machine can run, and what labs left behind."""
     from labtui.doctor import diagnose
@@ -280,7 +274,6 @@ def doctor(as_json: bool) -> None:
 @main.command()
 @click.argument("scenario_id")
 @click.pass_obj
-@handle_errors
 def up(obj: Obj, scenario_id: str) -> None:
     """Create a scenario's environment (idempotent)."""
     session = obj.session(scenario_id)
@@ -291,7 +284,6 @@ def up(obj: Obj, scenario_id: str) -> None:
 @main.command()
 @click.argument("scenario_id")
 @click.pass_obj
-@handle_errors
 def down(obj: Obj, scenario_id: str) -> None:
     """Remove everything a scenario created for you (not other learners' labs)."""
     session = obj.session(scenario_id, runs=False)
@@ -326,7 +318,6 @@ def _print_task(session: Any, result: Any) -> None:
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@handle_errors
 def check(
     obj: Obj, scenario_id: str, task_id: str | None, answer: str | None, as_json: bool
 ) -> None:
@@ -377,7 +368,8 @@ def check(
             _print_task(session, tr)
     if unavailable:
         raise EnvironmentUnavailable(unavailable[0].message, unavailable[0].hint or "")
-    sys.exit(EXIT_OK if passed else EXIT_FAILED)
+    if not passed:
+        raise ChecksFailed()
 
 
 @main.command()
@@ -389,7 +381,6 @@ def check(
     help="Prove the scenario: checks fail before each solution and pass after (resets the lab).",
 )
 @click.pass_obj
-@handle_errors
 def solve(obj: Obj, scenario_id: str, task_id: str | None, verify: bool) -> None:
     """Apply the reference solution (marked in your progress), or --verify the scenario."""
     session = obj.session(scenario_id)
@@ -408,7 +399,8 @@ def solve(obj: Obj, scenario_id: str, task_id: str | None, verify: bool) -> None
         tr = session.check(t.id)
         _print_task(session, tr)
         ok = ok and tr.passed
-    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+    if not ok:
+        raise ChecksFailed()
 
 
 def _verify(session: Any) -> None:
@@ -439,7 +431,8 @@ def _verify(session: Any) -> None:
         click.echo(report.error)
     skipped = f" ({len(report.skipped)} task(s) skipped: not passed)" if report.skipped else ""
     click.echo(f"{session.scenario.id}: {'verified' if report.ok else 'NOT verified'}{skipped}")
-    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
+    if not report.ok:
+        raise ChecksFailed()
 
 
 @main.command()
@@ -450,7 +443,6 @@ def _verify(session: Any) -> None:
     help="Also remove other learners' labs on this Docker engine, and labs of an older labtui.",
 )
 @click.pass_obj
-@handle_errors
 def clean(obj: Obj, everyone: bool) -> None:
     """Remove every container and lab state labtui created for you, and nothing else."""
     from labtui.doctor import clean as do_clean
@@ -491,7 +483,6 @@ def show_review(scenario: Any, to_stderr: bool) -> None:
 @click.argument("scenario_id")
 @click.option("--yes", is_flag=True, help="Trust without asking.")
 @click.pass_obj
-@handle_errors
 def trust_cmd(obj: Obj, scenario_id: str, yes: bool) -> None:
     """Show what a pack's scenario runs and which settings widen access, and trust it."""
     from labtui.engine.trust import is_trusted

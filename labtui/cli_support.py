@@ -7,41 +7,44 @@ whole command line.
 
 from __future__ import annotations
 
-import functools
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from labtui.errors import LabError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
-
-F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INTERRUPTED = 130
 
 
 def err(message: str) -> None:
     click.echo(message, err=True)
 
 
-def handle_errors(fn: F) -> F:
-    """LabErrors become one readable message on stderr and their exit code."""
+def report_error(exc: LabError) -> None:
+    """One readable message on stderr (none when the verb already said it), and what to do."""
+    if exc.message:
+        err(click.style("error: ", fg="red", bold=True) + exc.message)
+    if exc.hint:
+        err(f"  what to do: {exc.hint}")
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+
+class LabGroup(click.Group):
+    """A group whose verbs end by raising: the one place a LabError becomes its exit code.
+
+    ``labtui`` and every sub-group (``netpol``, ``pki``, ``cluster``) use it, so a
+    sub-group run on its own (a benchmark, a test) ends the same way.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return super().invoke(ctx)
         except LabError as exc:
-            err(click.style("error: ", fg="red", bold=True) + exc.message)
-            if exc.hint:
-                err(f"  what to do: {exc.hint}")
-            sys.exit(exc.exit_code)
+            report_error(exc)
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             err("interrupted")
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def mark(passed: bool) -> str:

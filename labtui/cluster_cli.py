@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import click
+
+from labtui.cli_support import LabGroup
 
 CONTEXT_ENV = "LABTUI_CONTEXT"
 
@@ -27,7 +28,7 @@ context_option = click.option(
 )
 
 
-@click.group("cluster")
+@click.group("cluster", cls=LabGroup)
 def cluster() -> None:
     """kind clusters of the cluster labs."""
 
@@ -37,45 +38,36 @@ def cluster() -> None:
 @click.pass_obj
 def config_cmd(obj: Any, scenario_id: str) -> None:
     """Print the kind config a scenario's cluster is built from (works offline)."""
-    from labtui.cli_support import EXIT_FAILED, err, handle_errors
+    from labtui.cli_support import err
     from labtui.drivers.kind import cluster_name, mounted_files, render_config
     from labtui.engine.clusters import spec_of
+    from labtui.errors import InvalidInput
     from labtui.scenario.model import Requirement
     from labtui.state import paths
 
-    @handle_errors
-    def run() -> None:
-        session = obj.session(scenario_id, runs=False)
-        scenario = session.scenario
-        if Requirement.kind not in scenario.requires:
-            err(
-                f"error: scenario {scenario_id} does not use a kind cluster (requires: "
-                f"{', '.join(r.value for r in scenario.requires)})"
-            )
-            sys.exit(EXIT_FAILED)
-        spec, lab_dir = spec_of(scenario), paths.lab_dir(scenario.id)
-        click.echo(render_config(spec, cluster_name(scenario.id), lab_dir), nl=False)
-        missing = [p for p in mounted_files(spec, lab_dir) if not p.is_file()]
-        if missing:
-            err(
-                f"note: the mounts above carry files that do not exist yet "
-                f"({', '.join(str(p) for p in missing)}); `labtui up {scenario_id}` writes "
-                "them and creates the cluster. Given to `kind create cluster` before that, "
-                "the node would get empty directories."
-            )
-
-    run()
+    session = obj.session(scenario_id, runs=False)
+    scenario = session.scenario
+    if Requirement.kind not in scenario.requires:
+        raise InvalidInput(
+            f"scenario {scenario_id} does not use a kind cluster (requires: "
+            f"{', '.join(r.value for r in scenario.requires)})"
+        )
+    spec, lab_dir = spec_of(scenario), paths.lab_dir(scenario.id)
+    click.echo(render_config(spec, cluster_name(scenario.id), lab_dir), nl=False)
+    missing = [p for p in mounted_files(spec, lab_dir) if not p.is_file()]
+    if missing:
+        err(
+            f"note: the mounts above carry files that do not exist yet "
+            f"({', '.join(str(p) for p in missing)}); `labtui up {scenario_id}` writes "
+            "them and creates the cluster. Given to `kind create cluster` before that, "
+            "the node would get empty directories."
+        )
 
 
 @cluster.command("list")
 def list_cmd() -> None:
     """labtui's kind clusters on this machine (never anyone else's)."""
-    from labtui.cli_support import handle_errors
     from labtui.drivers.kind import PREFIX, KindDriver
 
-    @handle_errors
-    def run() -> None:
-        ours = [c for c in KindDriver().clusters() if c.startswith(PREFIX)]
-        click.echo("\n".join(ours) if ours else "no labtui clusters")
-
-    run()
+    ours = [c for c in KindDriver().clusters() if c.startswith(PREFIX)]
+    click.echo("\n".join(ours) if ours else "no labtui clusters")

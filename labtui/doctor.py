@@ -84,11 +84,6 @@ def _tool(name: str, version_argv: list[str], fix: str, missing_status: Status =
     return Item(name, "ok", f"{path} ({first[0] if first else 'version unknown'})")
 
 
-def tool_available(name: str) -> str | None:
-    """None when ``name`` is on PATH, else why a lab needing it cannot run."""
-    return None if shell.which(name) else f"needs {name}: not found on PATH"
-
-
 def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
     docker = docker or DockerDriver(timeout=5)
     out = Diagnosis()

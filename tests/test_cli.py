@@ -82,3 +82,53 @@ def test_broken_progress_file_is_kept_and_reported(data_dir: Path) -> None:
     assert proc.returncode == 0
     assert "was unreadable" in proc.stderr
     assert list(progress.glob("ann.json.corrupt-*"))
+
+
+def test_every_group_maps_errors_to_exit_codes_in_one_place(tmp_path: Path) -> None:
+    """`labtui` and each sub-group end a LabError the same way; no verb exits on its own."""
+    import ast
+
+    import click
+    from click.testing import CliRunner
+
+    from labtui.cli import main
+    from labtui.cli_support import LabGroup
+
+    ctx = click.Context(main)
+    groups = [main] + [
+        c
+        for name in main.list_commands(ctx)
+        if isinstance(c := main.get_command(ctx, name), click.Group)
+    ]
+    assert {g.name for g in groups} >= {"main", "cluster", "netpol", "pki"}
+    assert all(isinstance(g, LabGroup) for g in groups)
+    exits = [
+        f"{path.relative_to(REPO)}:{node.lineno}"
+        for path in sorted((REPO / "labtui").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("sys.exit", "exit", "ctx.exit")
+    ]
+    assert exits and all(e.startswith("labtui/cli_support.py:") for e in exits), exits
+
+    # A sub-group run on its own (as the pki benchmark does) ends through the same mapping.
+    from labtui.pki.cli import pki
+
+    here = str(tmp_path / "etc-kubernetes")
+    runner = CliRunner()
+    assert runner.invoke(pki, ["generate", here]).exit_code == 0
+    again = runner.invoke(pki, ["generate", here])
+    assert again.exit_code == 1
+    assert f"error: {here} already holds a PKI (pki/ca.crt)" in again.output
+    assert "what to do: pick another directory, or add --force to overwrite it" in again.output
+
+
+def test_checks_failed_says_nothing_more_than_the_verb(tmp_path: Path) -> None:
+    from labtui.errors import ChecksFailed
+
+    assert ChecksFailed().exit_code == 1 and ChecksFailed().message == ""
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "scenario.yaml").write_text(THREE_MISTAKES)
+    proc = labtui("validate", str(tmp_path))
+    assert proc.returncode == 1
+    assert "error:" not in proc.stderr
+    assert proc.stderr.strip() == "0 of 1 scenarios valid"

@@ -6,20 +6,18 @@ The heavy modules load inside each command so ``labtui --help`` stays fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from labtui.cli_support import handle_errors
+from labtui.cli_support import LabGroup
 from labtui.errors import InvalidInput
 
-F = TypeVar("F", bound=Callable[..., Any])
 PROTOCOLS = click.Choice(["TCP", "UDP", "SCTP"], case_sensitive=False)
 
 
-@click.group()
+@click.group(cls=LabGroup)
 def netpol() -> None:
     """Evaluate Kubernetes NetworkPolicies offline, with an explanation of every verdict."""
 
@@ -60,7 +58,6 @@ def _note_assumed(cluster: Any) -> None:
     type=click.Path(dir_okay=False),
     help='A JSON list of {"from","to","port","protocol"}; prints it with allowed and reason.',
 )
-@handle_errors
 def query(
     manifests: tuple[str, ...],
     source: str | None,
@@ -112,7 +109,6 @@ def query(
     is_flag=True,
     help="Print endpoints, targets and the allowed matrix as JSON.",
 )
-@handle_errors
 def matrix(manifests: tuple[str, ...], port: int | None, protocol: str, as_json: bool) -> None:
     """The reachability matrix of every pod and workload in MANIFEST (files or directories)."""
     from labtui.netpol.matrix import compute, render

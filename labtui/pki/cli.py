@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from labtui.cli_support import LabGroup
+from labtui.errors import InvalidInput
 from labtui.pki.layout import ClusterParams, Faults, PkiError, cert_names, parse_version
 
 _PEM = Encoding.PEM
@@ -22,7 +23,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-@click.group()
+@click.group(cls=LabGroup)
 def pki() -> None:
     """kubeadm certificates and kubeconfigs."""
 
@@ -88,9 +89,10 @@ def generate(
             f"{advertise_address!r} is not an IP address", param_hint="--advertise-address"
         ) from None
     if (directory / "pki" / "ca.crt").exists() and not force:
-        click.echo(f"error: {directory} already holds a PKI (pki/ca.crt)", err=True)
-        click.echo("  what to do: pick another directory, or add --force to overwrite it", err=True)
-        sys.exit(1)
+        raise InvalidInput(
+            f"{directory} already holds a PKI (pki/ca.crt)",
+            "pick another directory, or add --force to overwrite it",
+        )
     params = ClusterParams(
         node_name=node_name,
         advertise_address=advertise_address,
@@ -100,9 +102,9 @@ def generate(
     try:
         out = do_generate(directory, params, Faults(expired, wrong_ca, missing_san))
     except PkiError as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.echo(f"  what to do: certificate names are {', '.join(cert_names(params))}", err=True)
-        sys.exit(1)
+        raise InvalidInput(
+            str(exc), f"certificate names are {', '.join(cert_names(params))}"
+        ) from None
     for path in out.files:
         click.echo(str(path))
     click.echo(

@@ -30,6 +30,7 @@ LABS = {
     "runtimes-docker-containerd": "rt-",
     "malicious-process-hunt": "hunt-",
     "secrets-not-hardcoded": "sec-",
+    "seccomp-profiles": "sc-",
 }
 # pid-namespace-sharing keeps its historic names c1/c2; tests/docker/test_pid_lab.py covers it.
 

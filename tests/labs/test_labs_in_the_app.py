@@ -26,6 +26,7 @@ LABS = [
     "runtimes-docker-containerd",
     "malicious-process-hunt",
     "secrets-not-hardcoded",
+    "seccomp-profiles",
 ]
 
 

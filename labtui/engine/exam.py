@@ -105,6 +105,7 @@ class Exam:
         self.started_at = ""
         self.result: ExamResult | None = None
         self.saved_to: Path | None = None
+        self.closed = False
 
     # -- time
 
@@ -124,11 +125,25 @@ class Exam:
         return self.sessions[item.scenario.id]
 
     def start(self, progress: Progress = lambda _: None) -> None:
-        """Every scenario's environment afresh, then the clock starts."""
-        for sid, session in self.sessions.items():
-            progress(f"{sid}: starting the environment afresh")
-            session.down()
-            session.up(progress)
+        """Every scenario's environment afresh, then the clock starts.
+
+        A start that fails, or that the exam's closing stops (the learner quit
+        while the labs were coming up), brings down what it started and
+        closes the exam: nothing is left running, whoever started it.
+        """
+        try:
+            for sid, session in self.sessions.items():
+                if self.closed:
+                    raise LabError("the exam was closed before it started")
+                progress(f"{sid}: starting the environment afresh")
+                session.down()
+                session.up(progress, cancelled=lambda: self.closed)
+            if self.closed:
+                raise LabError("the exam was closed before it started")
+        except BaseException:
+            self._bring_down(progress)
+            self.close(progress)
+            raise
         self.started = self.clock()
         self.started_at = _wall()
 
@@ -199,9 +214,15 @@ class Exam:
         return result
 
     def close(self, progress: Progress = lambda _: None) -> None:
-        """Remove every environment the exam started."""
+        """Remove every environment the exam started; once (closing again does nothing)."""
+        if self.closed:
+            return
+        self.closed = True
+        self._bring_down(progress)
+        self._tmp.cleanup()
+
+    def _bring_down(self, progress: Progress) -> None:
         for sid, session in self.sessions.items():
             progress(f"{sid}: removing the environment")
             with contextlib.suppress(LabError):
                 session.down()
-        self._tmp.cleanup()

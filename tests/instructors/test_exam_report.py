@@ -15,7 +15,7 @@ from labtui.checks.choice import order
 from labtui.cli import main
 from labtui.engine import report as rp
 from labtui.engine.exam import Exam, ExamOver, ExamResult, load_result, plan_exam, saved_results
-from labtui.errors import InvalidInput
+from labtui.errors import InvalidInput, LabError
 from labtui.scenario.catalog import Catalog
 from labtui.scenario.model import ChoiceCheck
 from labtui.state.progress import ProgressStore
@@ -372,3 +372,24 @@ def test_headless_prompt_scores_when_the_time_runs_out() -> None:
     assert "score 0/7" in output and "(time ran out)" in output
     assert proc.returncode == 1
     assert saved_results("fay")
+
+
+def test_a_start_that_fails_brings_down_what_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second lab cannot start (no Docker engine): the first comes down, the exam closes."""
+    pack = _pack(tmp_path)
+    path = pack / "exam.yaml"
+    path.write_text(
+        "format_version: 1\nid: half-start\ntitle: Half a start\nminutes: 10\nitems:\n"
+        "  - scenario: instr-exam-demo\n  - scenario: pid-namespace-sharing\n"
+    )
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    exam = Exam(plan_exam(str(path)), "ada")
+    demo = exam.sessions["instr-exam-demo"]
+    with pytest.raises(LabError):
+        exam.start()
+    assert exam.closed and exam.started is None
+    assert not demo.is_up and not demo.lab_dir.exists()
+    assert not exam.store.path.parent.exists()
+    exam.close()  # closing again (the CLI closes in a finally) does nothing

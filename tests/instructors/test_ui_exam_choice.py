@@ -261,3 +261,63 @@ async def test_exam_from_the_app_command_palette() -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ExamScreen)
     assert saved_results("eve")
+
+
+def _palette_app(scenario: str) -> Any:
+    from labtui.ui.app import LabApp
+    from tests.conftest import SCENARIOS
+    from tests.ui.conftest import fixed_availability, fixed_diagnosis
+
+    return LabApp(
+        catalog=Catalog([SCENARIOS / scenario], include_builtin=False),
+        probe=fixed_availability,
+        diagnose=fixed_diagnosis,
+        learner="eve",
+    )
+
+
+@pytest.mark.asyncio
+async def test_quitting_an_exam_from_the_palette_brings_its_labs_down() -> None:
+    from labtui.engine.trust import trust
+    from labtui.ui.exam_commands import start_exam
+
+    app = _palette_app("security-principles")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await settle(pilot)
+        trust(app.loaded_entries[0])
+        start_exam(app, app.loaded_entries[0])
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ExamScreen) and screen.phase == "running"
+        exam = screen.exam
+        session = exam.sessions["security-principles"]
+        assert session.is_up
+        await pilot.press("ctrl+q")
+    assert exam.closed
+    assert not session.is_up and not session.lab_dir.exists()
+    assert not exam.store.path.parent.exists()
+
+
+@pytest.mark.asyncio
+async def test_an_exam_from_the_palette_that_cannot_start_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labtui.engine.trust import trust
+    from labtui.ui.exam_commands import start_exam
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    app = _palette_app("pid-namespace-sharing")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await settle(pilot)
+        trust(app.loaded_entries[0])
+        start_exam(app, app.loaded_entries[0])
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ExamScreen) and screen.phase == "failed"
+        assert "could not go on" in str(screen.query_one("#exam-task", Markdown).source)
+        exam = screen.exam
+        assert exam.closed and not exam.store.path.parent.exists()
+        assert not exam.sessions["pid-namespace-sharing"].is_up
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExamScreen)

@@ -93,6 +93,10 @@ class ExamScreen(Screen[ExamResult | None]):
         self.start_exam()
         self.set_interval(0.5, self.tick)
 
+    def on_unmount(self) -> None:
+        """However the screen goes (closed, or the app quit mid-exam), the labs go with it."""
+        self.exam.close()
+
     # -- header and list
 
     def _header(self) -> Content:

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-client-floor lint typecheck base-image k8s-binaries bench clean-venv
+.PHONY: run test test-client-floor lint typecheck base-image k8s-binaries lab-tools bench clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ base-image:
 # into ~/.cache/labtui/k8s/<version>/bin; nothing is rebuilt while the pins are unchanged.
 k8s-binaries:
 	scripts/build-k8s.sh
+
+# The static analysers labs run on the learner's files (hadolint, kube-score), pinned,
+# each in its own directory under ~/.cache/labtui/tools with links in its bin/ (put it on
+# PATH); nothing is reinstalled while the pins are unchanged.
+lab-tools:
+	scripts/install-lab-tools.sh
 
 # Each prints its figures and the ratio against its baseline, measured side by side.
 bench: export PATH := $(abspath $(BIN)):$(PATH)

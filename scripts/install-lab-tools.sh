@@ -25,8 +25,8 @@ python_bin="${PYTHON:-python3}"
 nice_level="${LABTUI_TOOLS_NICE:-15}"
 jobs="${LABTUI_TOOLS_JOBS:-1}"
 
-installed() { # DIR VERSION: the stamp a finished install leaves
-  [ -f "$1/.installed" ] && [ "$(cat "$1/.installed")" = "$2" ]
+installed() { # DIR VERSION PROGRAM: the stamp a finished install leaves, and its program
+  [ -f "$1/.installed" ] && [ "$(cat "$1/.installed")" = "$2" ] && [ -x "$1/bin/$3" ]
 }
 
 link() { # NAME TARGET
@@ -36,7 +36,7 @@ link() { # NAME TARGET
 
 install_hadolint() {
   local dir="$tools_dir/hadolint-$HADOLINT_VERSION"
-  if ! installed "$dir" "$HADOLINT_VERSION"; then
+  if ! installed "$dir" "$HADOLINT_VERSION" hadolint; then
     echo "hadolint $HADOLINT_VERSION -> $dir"
     rm -rf "$dir"
     "$python_bin" -m venv "$dir"
@@ -51,7 +51,7 @@ install_hadolint() {
 
 install_kube_score() {
   local dir="$tools_dir/kube-score-$KUBE_SCORE_VERSION"
-  if ! installed "$dir" "$KUBE_SCORE_VERSION"; then
+  if ! installed "$dir" "$KUBE_SCORE_VERSION" kube-score; then
     local go_bin="${GO:-$(command -v go || true)}"
     [ -n "$go_bin" ] || go_bin=/usr/local/go/bin/go
     if ! "$go_bin" version >/dev/null 2>&1; then

@@ -24,6 +24,7 @@ import yaml
 
 from labtui.drivers.docker import DockerDriver
 from labtui.errors import EnvironmentUnavailable, LabError
+from labtui.manifests import kube_objects
 
 FIELD_MANAGER = "labtui"
 DEFAULT_TIMEOUT = 15.0
@@ -145,22 +146,11 @@ def user_groups(user: str, groups: Iterable[str]) -> list[str]:
 
 
 def load_documents(text: str, source: str = "manifest") -> list[dict[str, Any]]:
-    """Kubernetes objects from YAML (several documents, or ``kind: List``)."""
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        raise LabError(f"{source} is not valid YAML: {exc}") from exc
-    out: list[dict[str, Any]] = []
-    for i, doc in enumerate(docs):
-        if not isinstance(doc, dict) or "kind" not in doc or "apiVersion" not in doc:
-            raise LabError(
-                f"{source}: document {i + 1} is not a Kubernetes object (needs apiVersion and kind)"
-            )
-        if doc["kind"] == "List":
-            out += [d for d in doc.get("items", []) if isinstance(d, dict)]
-        else:
-            out.append(doc)
-    return out
+    """Kubernetes objects from YAML (several documents, or ``kind: List``), to apply them.
+
+    The one manifest reader reads them: an error says ``file:line (document N)``.
+    """
+    return kube_objects(text, source)
 
 
 class KubeClient:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+# Where an object was read is the manifest reader's, shared with everyone who reads one.
+from labtui.manifests import Source as Source
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -28,26 +31,6 @@ class PortProtocol(StrEnum):
 class Direction(StrEnum):
     ingress = "Ingress"
     egress = "Egress"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where something was read: file, 0-based document (and List item), 1-based line.
-
-    Shown as ``file:line (document N)`` so an editor or terminal can jump to it.
-    """
-
-    file: str
-    document: int
-    item: int | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        place = f"document {self.document + 1}"
-        if self.item is not None:
-            place += f", item {self.item + 1}"
-        at = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{at} ({place})"
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,19 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from labtui.errors import InvalidInput
+from labtui.manifests import (
+    LinedMapping,
+    ManifestError,
+    documents,
+    kind_of,
+    manifest_files,
+    text_documents,
+)
 from labtui.netpol import schema
 from labtui.netpol.model import (
     NAMESPACE_NAME_LABEL,
@@ -48,81 +53,9 @@ from labtui.netpol.model import (
     World,
 )
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 WORKLOAD_KINDS = tuple(schema.WORKLOAD_SPEC)
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 _CIDR = re.compile(r"^[^/]+/[0-9]+$")
-
-
-class ManifestError(InvalidInput):
-    """A manifest the engine cannot read the way Kubernetes would."""
-
-    def __init__(self, where: Source | str, path: str, message: str, hint: str = "") -> None:
-        field = f"{path}: " if path else ""
-        super().__init__(f"{where}: {field}{message}", hint)
-        self.where = where
-
-
-# --------------------------------------------------------------------------- YAML with lines
-
-
-class _Mapping(dict[Any, Any]):
-    """A YAML mapping that remembers its line and the line of each of its keys (1-based)."""
-
-    line: int | None = None
-    key_lines: dict[Any, int]
-
-
-class _Loader(yaml.SafeLoader):
-    """``SafeLoader`` that keeps lines and rejects a key written twice in one mapping.
-
-    PyYAML keeps the last of two equal keys; strict field validation rejects the
-    object ("duplicate field"), and a second ``ingress:`` silently replacing the
-    first is exactly the kind of misreading this engine must not do.
-    """
-
-
-class _DuplicateField(yaml.YAMLError):
-    def __init__(self, key: Any, mark: yaml.Mark) -> None:
-        super().__init__(f"duplicate field {key!r}")
-        self.key = key
-        self.mark = mark
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[_Mapping]:
-    data = _Mapping()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            seen = key in data.key_lines
-        except TypeError:
-            continue  # an unhashable key: construct_mapping below says so
-        if seen:
-            raise _DuplicateField(key, key_node.start_mark)
-        data.key_lines[key] = key_node.start_mark.line + 1
-    data.update(loader.construct_mapping(node))
-
-
-class _Sequence(list[Any]):
-    """A YAML sequence that remembers its line (1-based)."""
-
-    line: int | None = None
-
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[_Sequence]:
-    data = _Sequence()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.extend(loader.construct_sequence(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 # --------------------------------------------------------------------------- one object
@@ -138,7 +71,7 @@ class _Doc:
     def __init__(self, source: Source, root: Any = None) -> None:
         self.source = source
         self.lines: dict[str, int] = {}
-        if isinstance(root, _Mapping) and root.line is not None:
+        if isinstance(root, LinedMapping) and root.line is not None:
             self.lines[""] = root.line
 
     def line(self, path: str) -> int | None:
@@ -157,7 +90,7 @@ class _Doc:
         return ManifestError(self.at(path), path, message, hint)
 
     def note(self, value: Any, path: str) -> None:
-        if isinstance(value, _Mapping):
+        if isinstance(value, LinedMapping):
             if value.line is not None:
                 self.lines.setdefault(path, value.line)
             for key, line in value.key_lines.items():
@@ -168,7 +101,7 @@ class _Doc:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping, got {_kind_of(value)}")
+            raise self.fail(path, f"expected a mapping, got {kind_of(value)}")
         self.note(value, path)
         return value
 
@@ -177,13 +110,13 @@ class _Doc:
             return []
         if not isinstance(value, list):
             raise self.fail(
-                path, f"expected a list, got {_kind_of(value)}", "start each element with '- '"
+                path, f"expected a list, got {kind_of(value)}", "start each element with '- '"
             )
         return value
 
     def string(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not value:
-            raise self.fail(path, f"expected a non-empty string, got {_kind_of(value)}")
+            raise self.fail(path, f"expected a non-empty string, got {kind_of(value)}")
         return value
 
     def only(self, data: dict[str, Any], path: str, allowed: Iterable[str]) -> None:
@@ -206,115 +139,7 @@ class _Doc:
                 )
 
 
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{value}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    return f"{type(value).__name__} {value!r}"
-
-
 # --------------------------------------------------------------------------- files
-
-
-def manifest_files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
-    """Files named directly, plus every YAML/JSON file under named directories (sorted).
-
-    The flag says the file was named directly: only then is a document that is not
-    an object at all (a JSON list of flows, say) an error rather than skipped.
-    """
-    out: list[tuple[Path, bool]] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out += sorted(
-                (p, False)
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
-            )
-        elif path.is_file():
-            out.append((path, True))
-        else:
-            raise InvalidInput(
-                f"{path}: no such file or directory",
-                "give manifest files or directories that exist",
-            )
-    return out
-
-
-def documents(path: Path, label: str | None = None) -> Iterator[tuple[Source, Any]]:
-    """Each document of a file with its location; ``List`` kinds expand to their items."""
-    shown = label or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{shown}: cannot read: {exc}") from None
-    yield from text_documents(text, shown)
-
-
-def _line_of(value: Any) -> int | None:
-    return value.line if isinstance(value, _Mapping | _Sequence) else None
-
-
-def text_documents(text: str, shown: str) -> Iterator[tuple[Source, Any]]:
-    index = 0
-    try:
-        for data in yaml.load_all(text, Loader=_Loader):
-            index += 1
-            if data is None:
-                continue
-            source = Source(shown, index - 1, line=_line_of(data))
-            if isinstance(data, dict) and _is_list(data):
-                yield from _list_items(source, data)
-            else:
-                yield source, data
-    except _DuplicateField as exc:
-        raise ManifestError(
-            Source(shown, index, line=exc.mark.line + 1),
-            "",
-            f"field {exc.key!r} appears twice in one mapping",
-            "keep one: the API server rejects a duplicate field (strict field validation), "
-            "and YAML readers silently keep only the last",
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        at = f" (column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ManifestError(
-            Source(shown, index, line=line),
-            "",
-            f"not valid YAML{at}: {problem}",
-            "fix the indentation or quoting at that line",
-        ) from None
-
-
-def _is_list(data: dict[str, Any]) -> bool:
-    """``kind: List``, or a typed list (``PodList``...); a custom kind that merely ends in
-    "List" without ``items`` is an object of its own."""
-    kind = str(data.get("kind", ""))
-    return kind == "List" or (kind.endswith("List") and "items" in data)
-
-
-def _list_items(source: Source, data: dict[str, Any]) -> Iterator[tuple[Source, Any]]:
-    """The items of a ``List`` (or typed list such as ``PodList``), each with its own place."""
-    doc = _Doc(source, data)
-    doc.only(data, "", schema.LIST)
-    # Typed lists (PodList from `kubectl get pods -o yaml` of the API) omit items' kind.
-    item_kind = str(data["kind"])[: -len("List")]
-    for n, item in enumerate(doc.sequence(data.get("items"), "items")):
-        if item_kind and isinstance(item, dict) and "kind" not in item:
-            typed = _Mapping({"kind": item_kind, **item})
-            typed.line = _line_of(item)
-            typed.key_lines = getattr(item, "key_lines", {})
-            item = typed
-        yield replace(source, item=n, line=_line_of(item) or doc.line(f"items[{n}]")), item
 
 
 def load(paths: Sequence[str | Path], base: Path | None = None) -> World:
@@ -379,7 +204,7 @@ def finish(cluster: World) -> World:
 def add_object(cluster: World, source: Source, data: Any) -> None:
     doc = _Doc(source, data)
     if not isinstance(data, dict):
-        raise doc.fail("", f"expected a Kubernetes object (a mapping), got {_kind_of(data)}")
+        raise doc.fail("", f"expected a Kubernetes object (a mapping), got {kind_of(data)}")
     kind = data.get("kind")
     if not isinstance(kind, str):
         raise doc.fail("kind", "missing", "every object needs apiVersion and kind")
@@ -428,7 +253,7 @@ def _metadata(doc: _Doc, data: dict[str, Any]) -> tuple[str, str, dict[str, str]
     name = doc.string(meta.get("name"), "metadata.name")
     namespace = meta.get("namespace") or "default"
     if not isinstance(namespace, str):
-        raise doc.fail("metadata.namespace", f"expected a string, got {_kind_of(namespace)}")
+        raise doc.fail("metadata.namespace", f"expected a string, got {kind_of(namespace)}")
     problem = schema.dns_label_problem(namespace)
     if problem:
         raise doc.fail("metadata.namespace", f"{namespace!r} is not a namespace name: {problem}")
@@ -443,10 +268,10 @@ def _labels(doc: _Doc, value: Any, path: str, selector: bool = False) -> dict[st
         where = f"{path}.{key}"
         if not isinstance(val, str):
             if val is None or isinstance(val, dict | list):
-                raise doc.fail(where, f"a label value must be a string, got {_kind_of(val)}")
+                raise doc.fail(where, f"a label value must be a string, got {kind_of(val)}")
             raise doc.fail(
                 where,
-                f"label values are strings, got {_kind_of(val)}",
+                f"label values are strings, got {kind_of(val)}",
                 f'quote it: {key}: "{val}"',
             )
         problem = schema.label_key_problem(str(key))
@@ -512,11 +337,11 @@ def _container_ports(doc: _Doc, spec: dict[str, Any], path: str) -> list[Contain
             if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
                 raise doc.fail(
                     f"{where}.containerPort",
-                    f"expected a port number 1-65535, got {_kind_of(number)}",
+                    f"expected a port number 1-65535, got {kind_of(number)}",
                 )
             name = port.get("name")
             if name is not None and not isinstance(name, str):
-                raise doc.fail(f"{where}.name", f"expected a port name, got {_kind_of(name)}")
+                raise doc.fail(f"{where}.name", f"expected a port name, got {kind_of(name)}")
             if name:
                 problem = schema.port_name_problem(name)
                 if problem:
@@ -652,7 +477,7 @@ def parse_selector(doc: _Doc, value: Any, path: str) -> LabelSelector:
         for v in values:
             if not isinstance(v, str):
                 raise doc.fail(
-                    f"{where}.values", f"values are strings, got {_kind_of(v)}", "quote the value"
+                    f"{where}.values", f"values are strings, got {kind_of(v)}", "quote the value"
                 )
             problem = schema.label_value_problem(v)
             if problem:
@@ -666,7 +491,7 @@ def _network(doc: _Doc, value: Any, path: str) -> IPNetwork:
     if value is None or value == "":
         raise doc.fail(path, "required", "write a CIDR such as 10.0.0.0/8")
     if not isinstance(value, str):
-        raise doc.fail(path, f"expected a CIDR such as 10.0.0.0/8, got {_kind_of(value)}")
+        raise doc.fail(path, f"expected a CIDR such as 10.0.0.0/8, got {kind_of(value)}")
     if not _CIDR.match(value):
         hint = "write it as ADDRESS/PREFIX, e.g. 10.0.0.0/8"
         if "/" not in value:
@@ -738,7 +563,7 @@ def _port(doc: _Doc, value: Any, path: str) -> PortSpec:
     port = data.get("port")
     end = data.get("endPort")
     if isinstance(port, bool) or (port is not None and not isinstance(port, int | str)):
-        raise doc.fail(f"{path}.port", f"expected a number or a port name, got {_kind_of(port)}")
+        raise doc.fail(f"{path}.port", f"expected a number or a port name, got {kind_of(port)}")
     if isinstance(port, int) and not 1 <= port <= 65535:
         raise doc.fail(f"{path}.port", f"{port} is not a port (1-65535)")
     if isinstance(port, str):
@@ -758,7 +583,7 @@ def _port(doc: _Doc, value: Any, path: str) -> PortSpec:
             )
     if end is not None:
         if not isinstance(end, int) or isinstance(end, bool):
-            raise doc.fail(f"{path}.endPort", f"expected a number, got {_kind_of(end)}")
+            raise doc.fail(f"{path}.endPort", f"expected a number, got {kind_of(end)}")
         if not isinstance(port, int):
             raise doc.fail(
                 f"{path}.endPort",

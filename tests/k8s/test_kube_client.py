@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
 import time
@@ -230,8 +231,32 @@ def test_load_documents_rejects_what_is_not_an_object() -> None:
     assert (
         len(load_documents("kind: List\napiVersion: v1\nitems: [{kind: Pod, apiVersion: v1}]")) == 1
     )
-    with pytest.raises(LabError, match="document 2 is not a Kubernetes object"):
+    with pytest.raises(LabError, match=re.escape("x.yaml:4 (document 2): not a Kubernetes object")):
         load_documents("kind: Pod\napiVersion: v1\n---\nfoo: bar\n", "x.yaml")
+
+
+def test_the_objects_a_lab_applies_are_read_by_the_one_manifest_reader() -> None:
+    """Located errors, duplicate fields and List typos: as the NetworkPolicy engine reads them."""
+    from labtui.netpol.parse import load_text
+
+    typed = "apiVersion: v1\nkind: PodList\nitems:\n  - {apiVersion: v1, metadata: {name: web}}\n"
+    assert load_documents(typed)[0]["kind"] == "Pod"
+    cases = {
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n": (
+            "lab.yaml:5 (document 1): field 'name' appears twice in one mapping"
+        ),
+        "apiVersion: v1\nkind: List\nitem: []\n": "lab.yaml:3 (document 1): item: unknown field",
+        "apiVersion: v1\nkind: List\nitems:\n  - {kind: Pod}\n": (
+            "lab.yaml:4 (document 1, item 1): not a Kubernetes object"
+        ),
+        "kind: Pod\n  bad: [\n": "lab.yaml:2 (document 1): not valid YAML",
+    }
+    for text, message in cases.items():
+        with pytest.raises(LabError, match=re.escape(message)):
+            load_documents(text, "lab.yaml")
+        if "appears twice" in message or "unknown field" in message:
+            with pytest.raises(LabError, match=re.escape(message)):
+                load_text(text, "lab.yaml")
 
 
 def test_the_client_layer_does_not_import_kubernetes_until_used() -> None:

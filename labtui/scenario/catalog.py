@@ -1,32 +1,36 @@
-"""Where scenarios come from: the built-in set and instructor packs.
+"""The scenarios: the built-in set and instructor packs, loaded.
 
-A pack is a folder of scenario folders (``PACK/<id>/scenario.yaml``) or one
-scenario folder. Packs come from ``--scenarios DIR`` and ``LABTUI_SCENARIOS_PATH``
-(``os.pathsep``-separated). A broken scenario is listed with its problems and
-never hides the others.
+Where their files are is :mod:`labtui.scenario.discovery`; this reads them. A
+broken scenario is listed with its problems and never hides the others.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtui.scenario.discovery import (
+    ENV_PATH,
+    SCENARIO_FILE,
+    builtin_dir,
+    pack_dirs,
+    roots,
+    scenario_files,
+)
 from labtui.scenario.loader import LoadResult, Problem, load_file
 from labtui.scenario.model import Scenario
 
-SCENARIO_FILE = "scenario.yaml"
-ENV_PATH = "LABTUI_SCENARIOS_PATH"
-
-
-def builtin_dir() -> Path:
-    """Scenarios inside the wheel, or the repository's ``scenarios/`` in a checkout."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "_scenarios"
-    if packaged.is_dir():
-        return packaged
-    return here.parent / "scenarios"
+__all__ = [
+    "ENV_PATH",
+    "SCENARIO_FILE",
+    "Catalog",
+    "Entry",
+    "UnknownScenario",
+    "builtin_dir",
+    "pack_dirs",
+    "scenario_files",
+]
 
 
 @dataclass
@@ -73,25 +77,6 @@ class UnknownScenario(LookupError):
         super().__init__(f"no scenario with id {scenario_id!r}{hint}")
 
 
-def scenario_files(root: Path) -> list[Path]:
-    """Scenario files in a pack folder (one level deep) or in a scenario folder."""
-    if root.is_file():
-        return [root]
-    direct = root / SCENARIO_FILE
-    if direct.is_file():
-        return [direct]
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.glob(f"*/{SCENARIO_FILE}") if p.is_file())
-
-
-def pack_dirs(extra: Iterable[str | Path] = (), env: Mapping[str, str] | None = None) -> list[Path]:
-    source: Mapping[str, str] = os.environ if env is None else env
-    dirs = [Path(p) for p in extra]
-    dirs += [Path(p) for p in source.get(ENV_PATH, "").split(os.pathsep) if p.strip()]
-    return dirs
-
-
 class Catalog:
     def __init__(self, packs: Sequence[Path] = (), include_builtin: bool = True) -> None:
         self.packs = [p.expanduser() for p in packs]
@@ -103,11 +88,7 @@ class Catalog:
         return cls(pack_dirs(extra), include_builtin=include_builtin)
 
     def _roots(self) -> list[tuple[Path, bool]]:
-        roots: list[tuple[Path, bool]] = []
-        if self.include_builtin:
-            roots.append((builtin_dir(), True))
-        roots += [(p, False) for p in self.packs]
-        return roots
+        return roots(self.packs, self.include_builtin)
 
     def entries(self) -> list[Entry]:
         if self._entries is None:

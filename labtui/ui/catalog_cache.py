@@ -4,7 +4,8 @@ The app paints the catalog from this index when every scenario file is where
 the index saw it, with the same size and modification time; the full load runs
 right after the first frame anyway (a lab needs it), corrects anything the
 index missed and rewrites it. So a stale index can at worst show a row for a
-moment, never open a wrong lab.
+moment, never open a wrong lab. The files are found by the catalog's own
+discovery (:mod:`labtui.scenario.discovery`, which reads no YAML).
 """
 
 from __future__ import annotations
@@ -16,40 +17,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from labtui.scenario import discovery
 from labtui.state import paths
 
 CACHE_VERSION = 1
-SCENARIO_FILE = "scenario.yaml"
-ENV_PATH = "LABTUI_SCENARIOS_PATH"
-
-
-def _builtin_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "_scenarios"
-    return packaged if packaged.is_dir() else here.parent / "scenarios"
 
 
 def roots(scenario_dirs: Sequence[str | Path]) -> list[Path]:
-    """The folders the catalog reads, in its order (built-in first)."""
-    dirs = [_builtin_dir(), *(Path(p).expanduser() for p in scenario_dirs)]
-    dirs += [
-        Path(p).expanduser() for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p.strip()
-    ]
-    return dirs
+    """The folders the catalog reads, in its order (built-in first): the catalog's own discovery."""
+    return [root for root, _ in discovery.roots(discovery.pack_dirs(scenario_dirs))]
 
 
 def _files(folders: Sequence[Path]) -> dict[str, list[int]]:
+    """Each scenario file the catalog would read, with its modification time and size."""
     found: dict[str, list[int]] = {}
     for root in folders:
-        if root.is_file():
-            candidates = [root]
-        elif (root / SCENARIO_FILE).is_file():
-            candidates = [root / SCENARIO_FILE]
-        elif root.is_dir():
-            candidates = sorted(root.glob(f"*/{SCENARIO_FILE}"))
-        else:
-            candidates = []
-        for file in candidates:
+        for file in discovery.scenario_files(root):
             with contextlib.suppress(OSError):
                 st = file.stat()
                 found[str(file.resolve())] = [st.st_mtime_ns, st.st_size]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,32 @@ def test_index_is_void_when_a_scenario_file_changes_appears_or_goes(tmp_path: Pa
     shutil.rmtree(pack / "ui-slow-2")
     assert catalog_cache.read([pack]) is None
     assert catalog_cache.read([pack, tmp_path / "other"]) is None
+
+
+def test_the_index_watches_exactly_the_files_the_catalog_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One discovery: a folder merely named scenario.yaml is neither read nor watched."""
+    from labtui.scenario.catalog import Catalog
+
+    pack = copy_pack(tmp_path)
+    (pack / "not-a-scenario" / "scenario.yaml").mkdir(parents=True)
+    single = tmp_path / "one"
+    shutil.copytree(pack / "ui-basics", single)
+    monkeypatch.setenv("LABTUI_SCENARIOS_PATH", str(single))
+    watched = set(catalog_cache._files(catalog_cache.roots([pack])))
+    read = {str((e.folder / "scenario.yaml").resolve()) for e in Catalog.discover([pack]).entries()}
+    assert watched == read
+    assert str((single / "scenario.yaml").resolve()) in watched
+
+
+def test_the_index_reads_no_yaml_and_no_pydantic() -> None:
+    code = (
+        "import sys, labtui.ui.catalog_cache as c; c.read([]);"
+        "bad = [m for m in ('yaml', 'pydantic') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_a_corrupt_index_is_ignored(tmp_path: Path) -> None:

@@ -337,9 +337,7 @@ def check(
             )
         task_id = answer_tasks[0]
     task_ids = [session.task(task_id).id] if task_id else [t.id for t in session.scenario.tasks]
-    results = session.check_many(
-        task_ids, {task_id: answer} if task_id and answer is not None else None
-    )
+    results = session.check(task_ids, {task_id: answer} if task_id and answer is not None else None)
     # Checking a whole lab, tasks that need a tool this machine lacks are set aside, not failed.
     skipped = {tr.task_id for tr in results if not task_id and session.task_missing(tr.task_id)}
     unavailable = [

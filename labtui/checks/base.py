@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from labtui.drivers.docker import DockerDriver
-from labtui.scenario.model import OutputExpectations, Scenario, Task, ValueSource
+from labtui.scenario.model import OutputExpectations, Scenario, Task
 from labtui.scenario.templates import TemplateContext
 
 
@@ -54,8 +54,30 @@ class Outcome:
     timed_out: bool = False
 
 
+@dataclass(frozen=True)
+class ClusterTarget:
+    """Where a lab's Kubernetes objects live; worked out once per lab.
+
+    A kind cluster of the lab's own (``kind_cluster``, e.g. ``labtui-audit-logging``)
+    or a namespace on an existing cluster reached through the kube context
+    ``context`` (``--context NAME``). Either way ``kubeconfig`` is the file in the
+    lab directory that reaches it, and ``namespace`` is the lab's namespace.
+    """
+
+    kubeconfig: Path
+    namespace: str
+    kind_cluster: str | None = None
+    context: str | None = None
+
+
 @dataclass
 class CheckContext:
+    """What a check may look at: the lab, the learner's answer, and where its cluster is.
+
+    ``cluster`` is None for a lab without Kubernetes; ``learner`` is None outside a
+    learner's session (a check that needs it, like ``choice``, says so).
+    """
+
     scenario: Scenario
     task: Task
     templates: TemplateContext
@@ -63,6 +85,8 @@ class CheckContext:
     lab_dir: Path
     answer: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    cluster: ClusterTarget | None = None
+    learner: str | None = None
 
 
 CheckFn = Callable[[Any, CheckContext], Outcome]
@@ -151,48 +175,3 @@ def check_output(
 
 class ValueUnavailable(Exception):
     """A computed value could not be obtained (container gone, command failed)."""
-
-
-def resolve_value(source: ValueSource | str, ctx: CheckContext) -> str:
-    """Compute a value from the environment: template, host command, exec, or inspect field."""
-    from labtui.drivers import shell
-
-    if isinstance(source, str):
-        return ctx.templates.render(source)
-    if source.value is not None:
-        text = ctx.templates.render(source.value)
-    elif source.certificate is not None:
-        from labtui.checks.certificate import certificate_value
-
-        text = certificate_value(source, ctx)
-    elif source.container is not None and source.field is not None:
-        name = ctx.templates.render(source.container)
-        attrs = ctx.docker.inspect(name)
-        if attrs is None:
-            raise ValueUnavailable(f"container {name} does not exist")
-        found, value = lookup_path(attrs, source.field)
-        if not found:
-            raise ValueUnavailable(f"container {name} has no field {source.field}")
-        text = value if isinstance(value, str) else str(value)
-    elif source.container is not None and source.command is not None:
-        name = ctx.templates.render(source.container)
-        if ctx.docker.inspect(name) is None:
-            raise ValueUnavailable(f"container {name} does not exist")
-        result = ctx.docker.exec(name, ctx.templates.render_argv(source.command))
-        if result.exit_code != 0:
-            raise ValueUnavailable(
-                f"`{' '.join(source.command)}` in {name} exited {result.exit_code}"
-            )
-        text = result.stdout
-    else:
-        assert source.command is not None
-        res = shell.run(ctx.templates.render_argv(source.command), cwd=ctx.lab_dir, env=ctx.env)
-        if not res.ok:
-            raise ValueUnavailable(f"`{' '.join(source.command)}` failed: {short(res.stderr)}")
-        text = res.stdout
-    if source.extract is not None:
-        match = re.search(source.extract, text, re.MULTILINE)
-        if not match:
-            raise ValueUnavailable(f"nothing in the output matches /{source.extract}/")
-        text = match.group(1) if match.groups() else match.group(0)
-    return text.strip()

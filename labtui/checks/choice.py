@@ -16,8 +16,8 @@ import string
 from dataclasses import dataclass
 
 from labtui.checks.base import CheckContext, Outcome, register
+from labtui.errors import LabError
 from labtui.scenario.model import ChoiceCheck, ChoiceOption
-from labtui.scenario.templates import TemplateError
 
 LETTERS = string.ascii_lowercase
 
@@ -39,15 +39,13 @@ def order(check: ChoiceCheck, learner: str, scenario_id: str, task_id: str) -> l
     return [Shown(LETTERS[i], o) for i, o in enumerate(options)]
 
 
-def learner_of(ctx: CheckContext) -> str:
-    try:
-        return ctx.templates.lookup("learner")
-    except TemplateError:
-        return ""
-
-
 def shown_for(check: ChoiceCheck, ctx: CheckContext) -> list[Shown]:
-    return order(check, learner_of(ctx), ctx.scenario.id, ctx.task.id)
+    """The options as the context's learner sees them; the order depends on who asks."""
+    if ctx.learner is None:
+        raise LabError(
+            "a choice check needs to know the learner: their options come in their order"
+        )
+    return order(check, ctx.learner, ctx.scenario.id, ctx.task.id)
 
 
 class BadAnswer(ValueError):

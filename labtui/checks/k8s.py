@@ -1,20 +1,19 @@
 """The ``k8s`` check kind: objects in the lab's cluster, and what a subject may do there.
 
-The cluster comes from ``KUBECONFIG`` in the check's environment (the session writes
-it into the lab directory on ``up``); ``{namespace}`` is the lab namespace.
+The cluster is the context's ``ClusterTarget``: its kubeconfig (the session writes it
+into the lab directory on ``up``) and its namespace, where objects are looked up
+unless the check names another.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-from labtui.checks.base import CheckContext, Outcome, register
+from labtui.checks.base import CheckContext, ClusterTarget, Outcome, register
 from labtui.checks.kinds import field_outcome
 from labtui.errors import EnvironmentUnavailable
 from labtui.scenario.model import K8sCheck
-from labtui.scenario.templates import TemplateError
 
 _SEGMENT = re.compile(r"""\[\s*(?:"([^"]*)"|'([^']*)'|(-?\d+))\s*\]|([^.\[\]]+)""")
 
@@ -58,39 +57,33 @@ def follow(data: Any, path: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _client(ctx: CheckContext) -> Any:
-    from labtui.drivers.kube import client_for
-
-    path = ctx.env.get("KUBECONFIG")
-    if not path:
+def target(ctx: CheckContext) -> ClusterTarget:
+    """The lab's cluster; a lab without one has nothing to check yet."""
+    if ctx.cluster is None:
         raise EnvironmentUnavailable(
             "this lab has no cluster connection yet", "bring it up: `labtui up ID`"
         )
-    return client_for(Path(path), ctx.env.get("LABTUI_KUBE_CONTEXT") or None)
-
-
-def lab_namespace(ctx: CheckContext) -> str:
-    try:
-        return ctx.templates.lookup("namespace")
-    except TemplateError:
-        return "default"
+    return ctx.cluster
 
 
 @register("k8s")
 def k8s_check(check: K8sCheck, ctx: CheckContext) -> Outcome:
-    kube = _client(ctx)
+    from labtui.drivers.kube import client_for
+
+    cluster = target(ctx)
+    kube = client_for(cluster.kubeconfig)
     if check.access:
-        return _access(check, ctx, kube)
-    return _object(check, ctx, kube)
+        return _access(check, ctx, kube, cluster.namespace)
+    return _object(check, ctx, kube, cluster.namespace)
 
 
-def _object(check: K8sCheck, ctx: CheckContext, kube: Any) -> Outcome:
+def _object(check: K8sCheck, ctx: CheckContext, kube: Any, lab_namespace: str) -> Outcome:
     from labtui.drivers.kube import is_namespaced
 
     render = ctx.templates.render
     assert check.resource is not None
     plural = render(check.resource)
-    namespace = render(check.namespace) if check.namespace is not None else lab_namespace(ctx)
+    namespace = render(check.namespace) if check.namespace is not None else lab_namespace
     if not is_namespaced(plural):
         namespace = ""
     where = f" in namespace {namespace}" if namespace else ""
@@ -146,11 +139,10 @@ def _field(check: K8sCheck, ctx: CheckContext, obj: dict[str, Any], what: str) -
     return field_outcome(check, ctx, f"{what}: {check.field}", found, value)
 
 
-def _access(check: K8sCheck, ctx: CheckContext, kube: Any) -> Outcome:
+def _access(check: K8sCheck, ctx: CheckContext, kube: Any, default_ns: str) -> Outcome:
     from labtui.drivers.kube import service_account_subject, user_groups
 
     render = ctx.templates.render
-    default_ns = lab_namespace(ctx)
     if check.service_account is not None:
         user, groups = service_account_subject(render(check.service_account), default_ns)
         who = f"service account {render(check.service_account)}"

@@ -15,9 +15,9 @@ from labtui.checks.base import (
     check_output,
     lookup_path,
     register,
-    resolve_value,
     short,
 )
+from labtui.checks.values import resolve_value
 from labtui.drivers import shell
 from labtui.scenario.model import (
     AnswerCheck,

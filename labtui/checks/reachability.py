@@ -43,16 +43,13 @@ def prober_for(ctx: CheckContext, cluster: World) -> Prober | None:
 @register_prober
 def kube_prober(ctx: CheckContext, cluster: World) -> Prober | None:
     """On a lab with a cluster of its own, probe with stand-in pods (see ``labtui.netpol.kube_probe``)."""
-    from labtui.engine.clusters import uses_cluster
-
-    kubeconfig = ctx.env.get("KUBECONFIG")
-    if not kubeconfig or not uses_cluster(ctx.scenario) or not Path(kubeconfig).is_file():
+    if ctx.cluster is None or not ctx.cluster.kubeconfig.is_file():
         return None
     from labtui.drivers.docker import base_image
     from labtui.drivers.kube import client_for
     from labtui.netpol.kube_probe import KubeProber
 
-    return KubeProber(client_for(Path(kubeconfig)), cluster, base_image())
+    return KubeProber(client_for(ctx.cluster.kubeconfig), cluster, base_image())
 
 
 def _probe(prober: Prober | None, src: str, dst: str, port: int, protocol: str) -> bool | None:

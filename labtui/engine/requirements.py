@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from labtui.drivers import shell
@@ -17,7 +16,7 @@ class Availability:
 
     docker_error: str | None = None
     tools: dict[str, bool] = field(default_factory=dict)
-    context: str | None = field(default_factory=lambda: os.environ.get("LABTUI_CONTEXT") or None)
+    context: str | None = field(default_factory=lambda: _chosen_context())
 
     @classmethod
     def probe(cls, docker: DockerDriver | None = None) -> Availability:
@@ -46,6 +45,33 @@ class Availability:
         if Requirement.cluster in needs and not self.tools.get("kubectl"):
             reasons.append("needs kubectl: not found on PATH")
         return reasons
+
+
+def _chosen_context() -> str | None:
+    from labtui.engine.clusters import chosen_context
+
+    return chosen_context()
+
+
+@dataclass
+class TaskNeeds:
+    """Why each task of a lab cannot run here, asked once per task and kept."""
+
+    docker: DockerDriver
+    _missing: dict[str, list[str]] = field(default_factory=dict)
+
+    def missing(self, task_id: str, needs: list[str]) -> list[str]:
+        if not needs:
+            return []
+        if task_id not in self._missing:
+            docker_error = None
+            if {"docker", "kind"} & set(needs):
+                try:
+                    self.docker.ping()
+                except LabError as exc:
+                    docker_error = exc.message
+            self._missing[task_id] = task_missing(needs, docker_error)
+        return self._missing[task_id]
 
 
 def task_missing(needs: list[str], docker_error: str | None = None) -> list[str]:

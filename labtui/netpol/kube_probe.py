@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from labtui.errors import LabError
+from labtui.names import PROBE_LABEL
 from labtui.netpol.evaluate import resolve
 from labtui.netpol.model import Pod, World
 
-PROBE_LABEL = "labtui.probe"
 PROBE_MANAGER = "labtui-probe"
 OWNER = "labtui-probe-owner"
 CONNECT_SECONDS = 2

@@ -9,6 +9,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from labtui.checks import REGISTRY, CheckContext
+from labtui.checks.base import ClusterTarget
 from labtui.checks.k8s import PathError, follow, parse_path
 from labtui.drivers.docker import DockerDriver
 from labtui.drivers.kube import KubeClient
@@ -40,7 +41,7 @@ def context(cluster: Cluster, tmp_path: Path) -> CheckContext:
         templates=TemplateContext({"namespace": "lab", "app": "web"}),
         docker=DockerDriver(),
         lab_dir=tmp_path,
-        env={"KUBECONFIG": str(cluster.kubeconfig_path)},
+        cluster=ClusterTarget(cluster.kubeconfig_path, "lab"),
     )
 
 
@@ -250,7 +251,7 @@ def test_no_kubeconfig_means_unavailable(tmp_path: Path) -> None:
     )
     res = run_one(check(resource="pods"), ctx)
     assert res.unavailable and "no cluster connection" in res.message
-    ctx.env = {"KUBECONFIG": str(tmp_path / "missing")}
+    ctx.cluster = ClusterTarget(tmp_path / "missing", "lab")
     res = run_one(check(resource="pods"), ctx)
     assert res.unavailable and "cluster is not up" in res.message
 

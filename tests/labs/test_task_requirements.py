@@ -81,9 +81,9 @@ def test_the_rest_of_the_lab_completes(session: Session) -> None:
     assert session.progress.completed_at is not None
 
 
-def test_check_many_reports_unavailable_tasks_in_order(session: Session) -> None:
+def test_checking_several_tasks_reports_unavailable_tasks_in_order(session: Session) -> None:
     session.up()
-    results = session.check_many(["plain", "needs-missing", "needs-sh"])
+    results = session.check(["plain", "needs-missing", "needs-sh"])
     assert [r.task_id for r in results] == ["plain", "needs-missing", "needs-sh"]
     assert results[1].unavailable and not results[1].passed
     assert not results[0].unavailable

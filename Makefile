@@ -63,6 +63,20 @@ k8s-binaries:
 lab-tools:
 	scripts/install-lab-tools.sh
 
+# A real single-node cluster on this machine (root): a second containerd beside Docker's,
+# the kubelet and kubeadm init from the binaries above, images made offline
+# (docs/real-cluster.md). A second `make cluster` finds it healthy and does nothing;
+# `make cluster-down` removes all of it; `make cluster-test` runs up and down and checks
+# that nothing of the cluster is left.
+cluster:
+	scripts/cluster-up.sh
+
+cluster-down:
+	scripts/cluster-down.sh
+
+cluster-test:
+	scripts/test-cluster-lifecycle.sh
+
 # Each prints its figures and the ratio against its baseline, measured side by side.
 bench: export PATH := $(abspath $(BIN)):$(PATH)
 bench: $(STAMP)

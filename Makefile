@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-client-floor lint typecheck base-image k8s-binaries lab-tools bench clean-venv
+.PHONY: run test test-client-floor lint typecheck base-image k8s-binaries lab-tools cluster cluster-down cluster-test bench clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

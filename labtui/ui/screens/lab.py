@@ -132,7 +132,12 @@ class LabScreen(LabJobs):
     # -- trust
 
     def _when_trusted(self, then: Callable[[], object] | None) -> None:
-        """Run ``then`` (None: start the environment) now, or once the learner trusts the pack."""
+        """Run ``then`` (None: start the environment) now, or once the learner trusts the pack.
+
+        The question is one dialog whose answer comes back to ``_trust_answered``,
+        not a worker awaiting it: such a worker would count as work still running
+        for as long as the learner reads the dialog.
+        """
         from labtui.ui.screens.modals import TrustScreen
 
         entry = self.untrusted
@@ -314,7 +319,7 @@ class LabScreen(LabJobs):
             self.prepare_handoff()
 
     def _confirm(self, question: str, detail: str, label: str, then: Callable[[], object]) -> None:
-        """Ask, and on yes run ``then`` (once the pack is trusted, where ``trusted`` is asked)."""
+        """Ask the learner ``question``; on yes run ``then``."""
         from labtui.ui.screens.modals import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:

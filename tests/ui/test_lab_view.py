@@ -36,7 +36,9 @@ def test_a_check_runs_line_by_line_then_marks_the_task() -> None:
     assert first.check_finished("two", 0, ResultLine("x", True)) is first
     assert first.check_finished("one", 5, ResultLine("x", True)) is first
 
-    done = first.checked("one", [ResultLine("a", True), ResultLine("b", False)], False, state("one"))
+    done = first.checked(
+        "one", [ResultLine("a", True), ResultLine("b", False)], False, state("one")
+    )
     assert done.failed == {"one"}
     assert done.checked("one", [ResultLine("a", True)], True, state("one")).failed == frozenset()
     assert done.check_failed("one").results == {}
@@ -77,3 +79,18 @@ def test_the_ui_reaches_the_session_only_through_what_it_exposes() -> None:
         if "session._" in line
     ]
     assert private == []
+
+
+def test_the_lab_screen_loads_without_the_app() -> None:
+    """The app opens screens; a screen never needs the app's module to load (no import cycle)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, labtui.ui.screens.lab, labtui.ui.widgets.lab_panes; "
+        "print('labtui.ui.app' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False", out.stderr

@@ -141,8 +141,10 @@ class Exam:
             if self.closed:
                 raise LabError("the exam was closed before it started")
         except BaseException:
-            self._bring_down(progress)
-            self.close(progress)
+            if self.closed:  # closed meanwhile: what came up since then comes down too
+                self._bring_down(progress)
+            else:
+                self.close(progress)
             raise
         self.started = self.clock()
         self.started_at = _wall()
@@ -174,7 +176,7 @@ class Exam:
             mine = [i for i in self.items if i.scenario.id == sid]
             progress(f"{sid}: checking {len(mine)} task(s)")
             answers = {i.task.id: self.answers[i.key] for i in mine if i.key in self.answers}
-            for tr in session.check([i.task.id for i in mine], answers):
+            for tr in session.check_many([i.task.id for i in mine], answers):
                 outcomes[f"{sid}/{tr.task_id}"] = tr
         result = ExamResult(
             exam_id=self.definition.id,

@@ -393,3 +393,12 @@ def test_a_start_that_fails_brings_down_what_it_started(
     assert not demo.is_up and not demo.lab_dir.exists()
     assert not exam.store.path.parent.exists()
     exam.close()  # closing again (the CLI closes in a finally) does nothing
+
+
+def test_an_exam_closed_before_it_starts_starts_nothing(tmp_path: Path) -> None:
+    """The app quit while the exam was being opened: its start brings up no lab."""
+    exam = Exam(plan_exam(str(_exam_file(tmp_path))), "ada")
+    exam.close()
+    with pytest.raises(LabError, match="closed before it started"):
+        exam.start()
+    assert not any(s.is_up or s.lab_dir.exists() for s in exam.sessions.values())

@@ -176,7 +176,7 @@ class Exam:
             mine = [i for i in self.items if i.scenario.id == sid]
             progress(f"{sid}: checking {len(mine)} task(s)")
             answers = {i.task.id: self.answers[i.key] for i in mine if i.key in self.answers}
-            for tr in session.check_many([i.task.id for i in mine], answers):
+            for tr in session.check([i.task.id for i in mine], answers):
                 outcomes[f"{sid}/{tr.task_id}"] = tr
         result = ExamResult(
             exam_id=self.definition.id,

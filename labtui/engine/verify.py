@@ -9,13 +9,13 @@ fresh first and removed at the end; the learner's own progress is not touched.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from labtui.drivers.docker import DockerDriver
 from labtui.engine.session import Session, TaskResult
 from labtui.errors import EnvironmentUnavailable, LabError
+from labtui.notify import Notify, quiet
 from labtui.scenario.model import Scenario
 from labtui.state.progress import ProgressStore
 
@@ -73,7 +73,7 @@ def verify(
     scenario: Scenario,
     folder: Path,
     docker: DockerDriver | None = None,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Notify = quiet,
 ) -> VerifyReport:
     report = VerifyReport(scenario.id)
     with tempfile.TemporaryDirectory(prefix="labtui-verify-") as tmp:

@@ -7,9 +7,11 @@ import os
 import re
 from pathlib import Path
 
+from labtui.names import DATA_DIR_ENV
+
 
 def data_dir() -> Path:
-    override = os.environ.get("LABTUI_DATA_DIR")
+    override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override).expanduser()
     from platformdirs import user_data_path

@@ -128,3 +128,21 @@ def test_docker_down_is_reported_as_unavailable(
     )
     assert not r.passed and r.unavailable
     assert "not reachable" in r.message and r.hint and "start Docker" in r.hint
+
+
+def test_a_choice_check_without_a_learner_says_so(tmp_path: Path) -> None:
+    """The options come in the learner's order: with no learner there is no order to check."""
+    choice = {
+        "kind": "choice",
+        "options": [
+            {"id": "yes", "text": "Yes", "correct": True},
+            {"id": "no", "text": "No"},
+        ],
+    }
+    [result] = run(tmp_path, choice, answer="yes")
+    assert not result.passed  # type: ignore[attr-defined]
+    assert "needs to know the learner" in result.message  # type: ignore[attr-defined]
+    context = ctx(tmp_path, "yes")
+    context.learner = "ada"
+    [result] = run_checks([ADAPTER.validate_python(choice)], context)
+    assert result.passed, result.message

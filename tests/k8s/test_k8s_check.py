@@ -301,3 +301,17 @@ def test_field_paths() -> None:
     assert follow(data, "metadata.annotations") == (False, None)
     with pytest.raises(PathError):
         parse_path('metadata.labels["open')
+
+
+@pytest.mark.asyncio
+async def test_the_lab_namespace_comes_from_the_cluster_target(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """Objects are looked up in the target's namespace, whatever the templates hold."""
+    await seed(cluster)
+    ctx = context(cluster, tmp_path)
+    ctx.templates = TemplateContext({"app": "web"})
+    web = check(api_version="apps/v1", resource="deployments", name="web")
+    result = await cluster.run(run_one, web, ctx)
+    assert result.passed, result.message
+    assert "in namespace lab" in result.message

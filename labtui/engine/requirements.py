@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from labtui.drivers import shell
 from labtui.drivers.docker import DockerDriver
@@ -74,14 +75,40 @@ class TaskNeeds:
         return self._missing[task_id]
 
 
+APPARMOR_ENABLED = Path("/sys/module/apparmor/parameters/enabled")
+
+
+def _kernel_feature_missing(need: str) -> str | None:
+    """Kernel features a task may need; a program of the same name would prove nothing.
+
+    ``apparmor``: the kernel must have AppArmor enabled (``apparmor_parser`` can be
+    installed on a kernel without it, where no profile can ever be loaded).
+    """
+    if need == "apparmor":
+        try:
+            enabled = APPARMOR_ENABLED.read_text().strip() == "Y"
+        except OSError:
+            enabled = False
+        return None if enabled else "needs AppArmor: this kernel has none (no /sys/module/apparmor)"
+    return None
+
+
+KERNEL_FEATURES = ("apparmor",)
+
+
 def task_missing(needs: list[str], docker_error: str | None = None) -> list[str]:
     """Why a task's own ``requires`` cannot be met here; empty when it can.
 
-    ``docker``, ``kind`` and ``cluster`` name environments; any other entry is a
-    program that must be on PATH (``ctr``, ``podman``).
+    ``docker``, ``kind`` and ``cluster`` name environments; ``apparmor`` a kernel
+    feature; any other entry is a program that must be on PATH (``ctr``, ``podman``).
     """
     reasons: list[str] = []
     for need in needs:
+        if need in KERNEL_FEATURES:
+            why = _kernel_feature_missing(need)
+            if why:
+                reasons.append(why)
+            continue
         if need in (Requirement.docker, Requirement.kind) and docker_error:
             reasons.append(f"needs docker: {docker_error}")
         if need == Requirement.kind:

@@ -786,7 +786,8 @@ class Task(Strict):
     solution: Solution | None = None
     requires: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]{0,63}$")]] = Field(
         default=[],
-        description="What this task alone needs: docker, kind, cluster, or a program on PATH (ctr, podman). "
+        description="What this task alone needs: docker, kind, cluster, apparmor (a kernel with "
+        "AppArmor), or a program on PATH (ctr, podman). "
         "Where it is missing the task is shown unavailable and the rest of the lab still completes.",
     )
 

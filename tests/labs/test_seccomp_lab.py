@@ -105,3 +105,17 @@ def test_answers_follow_this_host(session: Session) -> None:
         f"the AppArmor task passed with {wrong!r} where docker info says {options}"
     )
     assert not failing(session, "apparmor-on-this-host", right)
+
+
+def test_the_apparmor_practice_is_unavailable_without_apparmor_never_passed() -> None:
+    from labtui.engine.requirements import APPARMOR_ENABLED
+
+    if APPARMOR_ENABLED.exists():
+        pytest.skip("this kernel has AppArmor: the task runs here")
+    entry = Catalog().find("seccomp-profiles")
+    assert entry.scenario is not None
+    session = Session(entry.scenario, entry.folder)
+    assert session.task_missing("apparmor-deny-write") == [
+        "needs AppArmor: this kernel has none (no /sys/module/apparmor)"
+    ]
+    assert "apparmor-deny-write" not in session.available_task_ids

@@ -178,7 +178,11 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
         sc = e.scenario
         sp = obj.store.get(e.id) if sc else None
         runnable = (
-            [t.id for t in sc.tasks if not task_missing(t.requires, available.docker_error)]
+            [
+                t.id
+                for t in sc.tasks
+                if not task_missing(t.requires, available.docker_error, sc.tools)
+            ]
             if sc
             else []
         )
@@ -212,7 +216,10 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
             for p in r["problems"]:
                 click.echo(f"    {p}")
             continue
-        status = "done" if r["passed"] == r["tasks"] else f"{r['passed']}/{r['tasks']}"
+        if not r["tasks"]:
+            status = "-"  # nothing can run here; the reason follows
+        else:
+            status = "done" if r["passed"] == r["tasks"] else f"{r['passed']}/{r['tasks']}"
         click.echo(
             f"{r['id']:<28} {r['topic']:<12} {r['difficulty']:<12} {r['minutes']:>3} min  "
             f"{','.join(r['requires']):<14} {status:<6} {r['title']}"

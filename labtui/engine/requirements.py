@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,14 @@ class Availability:
             ]
         if Requirement.cluster in needs and not self.tools.get("kubectl"):
             reasons.append("needs kubectl: not found on PATH")
+        if not reasons and scenario.tasks:
+            # A lab none of whose tasks can run here is as unavailable as one that says so.
+            per_task = [
+                task_missing(list(t.requires), self.docker_error, scenario.tools)
+                for t in scenario.tasks
+            ]
+            if all(per_task):
+                reasons = list(dict.fromkeys(r for rs in per_task for r in rs))
         return reasons
 
 
@@ -59,6 +68,7 @@ class TaskNeeds:
     """Why each task of a lab cannot run here, asked once per task and kept."""
 
     docker: DockerDriver
+    install: dict[str, str] = field(default_factory=dict)
     _missing: dict[str, list[str]] = field(default_factory=dict)
 
     def missing(self, task_id: str, needs: list[str]) -> list[str]:
@@ -71,7 +81,7 @@ class TaskNeeds:
                     self.docker.ping()
                 except LabError as exc:
                     docker_error = exc.message
-            self._missing[task_id] = task_missing(needs, docker_error)
+            self._missing[task_id] = task_missing(needs, docker_error, self.install)
         return self._missing[task_id]
 
 
@@ -96,11 +106,14 @@ def _kernel_feature_missing(need: str) -> str | None:
 KERNEL_FEATURES = ("apparmor",)
 
 
-def task_missing(needs: list[str], docker_error: str | None = None) -> list[str]:
+def task_missing(
+    needs: list[str], docker_error: str | None = None, install: Mapping[str, str] | None = None
+) -> list[str]:
     """Why a task's own ``requires`` cannot be met here; empty when it can.
 
     ``docker``, ``kind`` and ``cluster`` name environments; ``apparmor`` a kernel
-    feature; any other entry is a program that must be on PATH (``ctr``, ``podman``).
+    feature; any other entry is a program that must be on PATH (``ctr``, ``podman``),
+    whose install line, when the scenario gives one in ``tools``, ends the reason.
     """
     reasons: list[str] = []
     for need in needs:
@@ -121,7 +134,10 @@ def task_missing(needs: list[str], docker_error: str | None = None) -> list[str]
             if shell.which("kubectl") is None:
                 reasons.append("needs kubectl: not found on PATH")
         elif need not in (Requirement.docker, Requirement.local) and shell.which(need) is None:
-            reasons.append(f"needs {need}: not found on PATH")
+            how = (install or {}).get(need)
+            reasons.append(
+                f"needs {need}: not found on PATH" + (f"; install: {how}" if how else "")
+            )
     return list(dict.fromkeys(reasons))
 
 

@@ -77,7 +77,7 @@ class Session:
         self.templates: TemplateContext = lab_templates(
             scenario, self.lab_dir, self.store.learner, self.docker, self.cluster
         )
-        self._needs = TaskNeeds(self.docker)
+        self._needs = TaskNeeds(self.docker, dict(scenario.tools))
 
     @functools.cached_property
     def owner(self) -> str:

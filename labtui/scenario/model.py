@@ -834,6 +834,11 @@ class Scenario(Strict):
         default="", description="What was learned; shown when every task passes."
     )
     environment: EnvironmentSpec = EnvironmentSpec()
+    tools: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]{0,63}$")], str] = Field(
+        default={},
+        description="How to install a program that tasks require: program -> install line, "
+        "shown with 'not found on PATH' in the app, list, check and doctor.",
+    )
     tasks: list[Task] = Field(min_length=1)
     cleanup: Cleanup = Cleanup()
 

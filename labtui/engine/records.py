@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from labtui.state import paths
+from labtui.state.files import write_atomic
 
 
 @dataclass
@@ -51,11 +52,7 @@ def read_record(scenario_id: str) -> SessionRecord | None:
 def write_record(scenario_id: str, owner: str) -> SessionRecord:
     """Mark ``scenario_id`` as up, started now by this process for ``owner``."""
     record = SessionRecord(scenario_id, datetime.now(UTC).isoformat(), os.getpid(), owner)
-    path = record_path(scenario_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record.__dict__))
-    os.replace(tmp, path)
+    write_atomic(record_path(scenario_id), json.dumps(record.__dict__))
     return record
 
 

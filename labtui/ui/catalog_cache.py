@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from labtui.scenario import discovery
 from labtui.state import paths
+from labtui.state.files import write_atomic
 
 CACHE_VERSION = 1
 
@@ -66,12 +66,8 @@ def write(scenario_dirs: Sequence[str | Path], rows: list[dict[str, Any]]) -> No
         "files": _files(folders),
         "rows": rows,
     }
-    path = cache_path()
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload))
-        os.replace(tmp, path)
+        write_atomic(cache_path(), json.dumps(payload))
 
 
 def task_progress(learner: str | None) -> dict[str, dict[str, Any]]:

@@ -69,11 +69,17 @@ class LazyGroup(LabGroup):
 
 class Obj:
     def __init__(
-        self, scenarios: tuple[str, ...], learner: str | None, trust: bool = False
+        self,
+        scenarios: tuple[str, ...],
+        learner: str | None,
+        trust: bool = False,
+        kube_context: str | None = None,
     ) -> None:
         self.scenario_dirs = scenarios
         self.learner = learner
         self.trust = trust
+        # ``--context NAME`` as given; None lets ``LABTUI_CONTEXT`` (or kind clusters) decide.
+        self.kube_context = kube_context
 
     @functools.cached_property
     def catalog(self) -> Any:
@@ -104,7 +110,7 @@ class Obj:
             )
         if runs:
             self.ensure_trusted(entry)
-        session = Session(entry.scenario, entry.folder, store=self.store)
+        session = Session(entry.scenario, entry.folder, store=self.store, context=self.kube_context)
         self.warn_store()
         return session
 
@@ -155,14 +161,18 @@ class Obj:
 @click.version_option(__version__, prog_name="labtui")
 @click.pass_context
 def main(
-    ctx: click.Context, scenarios: tuple[str, ...], learner: str | None, trust_packs: bool
+    ctx: click.Context,
+    scenarios: tuple[str, ...],
+    learner: str | None,
+    trust_packs: bool,
+    kube_context: str | None,
 ) -> None:
     """Kubernetes-security labs in the terminal. With no command, opens the app."""
-    ctx.obj = Obj(scenarios, learner, trust=trust_packs)
+    ctx.obj = Obj(scenarios, learner, trust=trust_packs, kube_context=kube_context)
     if ctx.invoked_subcommand is None:
         from labtui.ui.app import run_app
 
-        run_app(scenario_dirs=list(scenarios), learner=learner)
+        run_app(scenario_dirs=list(scenarios), learner=learner, kube_context=kube_context)
 
 
 @main.command("list")
@@ -172,7 +182,7 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
     """List every scenario, broken ones with their problems."""
     from labtui.engine.requirements import Availability, task_missing
 
-    available = Availability.probe()
+    available = Availability.probe(context=obj.kube_context)
     rows = []
     for e in obj.catalog.entries():
         sc = e.scenario
@@ -258,11 +268,12 @@ def validate(obj: Obj, paths: tuple[str, ...]) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
-def doctor(as_json: bool) -> None:
+@click.pass_obj
+def doctor(obj: Obj, as_json: bool) -> None:
     """What this machine can run, and what labs left behind."""
     from labtui.doctor import diagnose
 
-    d = diagnose()
+    d = diagnose(context=obj.kube_context)
     if as_json:
         click.echo(json.dumps(d.to_dict(), indent=2))
         return
@@ -412,7 +423,11 @@ def _verify(session: Any) -> None:
     from labtui.engine.verify import verify
 
     report = verify(
-        session.scenario, session.folder, docker=session.docker, progress=lambda m: err(f"… {m}")
+        session.scenario,
+        session.folder,
+        docker=session.docker,
+        progress=lambda m: err(f"… {m}"),
+        context=session.kube_context,
     )
     width = max([len(t.task_id) for t in report.tasks] + [4])
     click.echo(f"{'task':<{width}}  {'before (must fail)':<20} {'after (must pass)':<20} verdict")
@@ -452,7 +467,7 @@ def clean(obj: Obj, everyone: bool) -> None:
     """Remove every container and lab state labtui created for you, and nothing else."""
     from labtui.doctor import clean as do_clean
 
-    report = do_clean(obj.catalog, everyone=everyone)
+    report = do_clean(obj.catalog, everyone=everyone, context=obj.kube_context)
     for what in report.removed:
         click.echo(f"removed {what}")
     for what in report.left:

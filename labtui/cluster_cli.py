@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
 
 from labtui.cli_support import LabGroup
 
-CONTEXT_ENV = "LABTUI_CONTEXT"
-
-
-def use_context(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    """``--context NAME``: Kubernetes labs run in a namespace of this existing cluster."""
-    if value:
-        os.environ[CONTEXT_ENV] = value
-
-
+# ``--context NAME``: Kubernetes labs run in a namespace of this existing cluster. The
+# value reaches ``main`` as ``kube_context`` and is handed to every verb from there;
+# without it, ``clusters.chosen_context`` falls back to ``LABTUI_CONTEXT``.
 context_option = click.option(
     "--context",
     "kube_context",
     metavar="NAME",
-    expose_value=False,
-    callback=use_context,
+    default=None,
     help="Run Kubernetes labs on this existing cluster (kube context), one namespace per learner.",
 )
 

@@ -11,7 +11,6 @@ made without an owner.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ from labtui.drivers.docker import (
     created_at,
 )
 from labtui.drivers.kind import KIND_INSTALL, KUBECTL_INSTALL
+from labtui.engine.clusters import chosen_context
 from labtui.engine.session import (
     CREATED_SLACK,
     Session,
@@ -84,7 +84,8 @@ def _tool(name: str, version_argv: list[str], fix: str, missing_status: Status =
     return Item(name, "ok", f"{path} ({first[0] if first else 'version unknown'})")
 
 
-def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
+def diagnose(docker: DockerDriver | None = None, context: str | None = None) -> Diagnosis:
+    """``context``: ``--context NAME`` as given (``LABTUI_CONTEXT`` stands in for it)."""
     docker = docker or DockerDriver(timeout=5)
     out = Diagnosis()
     try:
@@ -123,7 +124,7 @@ def diagnose(docker: DockerDriver | None = None) -> Diagnosis:
         out.items.append(
             Item("clusters", "info", ", ".join(ours) if ours else "no labtui clusters")
         )
-    out.items += cluster_items(out.docker_ok, docker)
+    out.items += cluster_items(out.docker_ok, docker, chosen_context(context))
     me = owner_id()
     out.items.append(Item("data", "info", f"{paths.data_dir()} (owner id {me})"))
     records = {rec.scenario: rec for rec in active_records()}
@@ -178,12 +179,16 @@ class CleanReport:
 
 
 def clean(
-    catalog: Catalog, docker: DockerDriver | None = None, everyone: bool = False
+    catalog: Catalog,
+    docker: DockerDriver | None = None,
+    everyone: bool = False,
+    context: str | None = None,
 ) -> CleanReport:
     """Remove the caller's labs: labelled containers and images, learner-made containers, lab state.
 
     ``everyone`` removes every learner's labs on the engine, and those of an older
     labtui; other learners' lab state lives in their own data directories.
+    ``context``: the existing cluster (``--context``) whose lab namespaces go too.
     """
     docker = docker or DockerDriver()
     me = owner_id()
@@ -195,7 +200,7 @@ def clean(
         except UnknownScenario:
             entry = None
         if entry is not None and entry.scenario is not None:
-            down = Session(entry.scenario, entry.folder, docker=docker).down()
+            down = Session(entry.scenario, entry.folder, docker=docker, context=context).down()
             report.removed += [f"container {n}" for n in down.removed]
             report.left += [f"container {n} (not made by labtui)" for n in down.left]
             report.left += [f"container {n} (another learner's lab)" for n in down.others]
@@ -238,11 +243,11 @@ def _made_in_lab(docker: DockerDriver, name: str, since: datetime | None) -> boo
     return made is not None and made >= since - CREATED_SLACK
 
 
-def cluster_items(docker_ok: bool, docker: DockerDriver) -> list[Item]:
-    """Whether the kind labs can run here; when not, each missing piece and how to get it."""
+def cluster_items(docker_ok: bool, docker: DockerDriver, context: str | None) -> list[Item]:
+    """Whether the cluster labs can run here (on ``context``, or in kind clusters); when not,
+    each missing piece and how to get it."""
     from labtui.scenario.model import KIND_NODE_IMAGE, KIND_VERSION
 
-    context = os.environ.get("LABTUI_CONTEXT")
     if context:
         if shell.which("kubectl") is None:
             return [

@@ -29,7 +29,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LABTUI_DATA_DIR", str(d))
     monkeypatch.setenv("LABTUI_BASE_IMAGE", BASE_IMAGE)
     monkeypatch.delenv("LABTUI_SCENARIOS_PATH", raising=False)
-    # `--context` sets this for its process; CLI tests run in-process must not leak it.
+    # A context the user exported for their own labs must not turn tests into cluster mode.
     monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
     return d
 

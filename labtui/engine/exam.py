@@ -73,7 +73,10 @@ def _wall() -> str:
 
 
 class Exam:
-    """One sitting of an exam. ``clock`` gives seconds (monotonic); tests pass a fake one."""
+    """One sitting of an exam. ``clock`` gives seconds (monotonic); tests pass a fake one.
+
+    ``kube_context``: the existing cluster (``--context``) the Kubernetes labs run on.
+    """
 
     def __init__(
         self,
@@ -82,6 +85,7 @@ class Exam:
         minutes: float | None = None,
         clock: Clock = time.monotonic,
         docker: DockerDriver | None = None,
+        kube_context: str | None = None,
     ) -> None:
         self.plan = plan
         self.definition = plan.definition
@@ -95,7 +99,9 @@ class Exam:
         self.store = ProgressStore(self.learner, path=Path(self._tmp.name) / "progress.json")
         self.docker = docker
         self.sessions = {
-            sid: Session(e.scenario, e.folder, store=self.store, docker=docker)
+            sid: Session(
+                e.scenario, e.folder, store=self.store, docker=docker, context=kube_context
+            )
             for sid, e in plan.entries.items()
             if e.scenario is not None
         }

@@ -18,17 +18,22 @@ class Availability:
 
     docker_error: str | None = None
     tools: dict[str, bool] = field(default_factory=dict)
-    context: str | None = field(default_factory=lambda: _chosen_context())
+    # The existing cluster (``--context``) Kubernetes labs run on; None for kind clusters.
+    context: str | None = None
 
     @classmethod
-    def probe(cls, docker: DockerDriver | None = None) -> Availability:
+    def probe(cls, docker: DockerDriver | None = None, context: str | None = None) -> Availability:
+        """``context`` as given on the command line; ``LABTUI_CONTEXT`` stands in for it."""
+        from labtui.engine.clusters import chosen_context
+
         docker = docker or DockerDriver(timeout=5)
         try:
             docker.ping()
             error = None
         except LabError as exc:
             error = exc.message
-        return cls(error, {name: shell.which(name) is not None for name in ("kind", "kubectl")})
+        tools = {name: shell.which(name) is not None for name in ("kind", "kubectl")}
+        return cls(error, tools, chosen_context(context))
 
     def missing(self, scenario: Scenario) -> list[str]:
         """Why ``scenario`` cannot run here, e.g. ``needs kind: not found on PATH``; empty when it can."""
@@ -55,12 +60,6 @@ class Availability:
             if all(per_task):
                 reasons = list(dict.fromkeys(r for rs in per_task for r in rs))
         return reasons
-
-
-def _chosen_context() -> str | None:
-    from labtui.engine.clusters import chosen_context
-
-    return chosen_context()
 
 
 @dataclass

@@ -74,11 +74,12 @@ def verify(
     folder: Path,
     docker: DockerDriver | None = None,
     progress: Notify = quiet,
+    context: str | None = None,
 ) -> VerifyReport:
     report = VerifyReport(scenario.id)
     with tempfile.TemporaryDirectory(prefix="labtui-verify-") as tmp:
         store = ProgressStore("verify", path=Path(tmp) / "progress.json")
-        session = Session(scenario, folder, store=store, docker=docker)
+        session = Session(scenario, folder, store=store, docker=docker, context=context)
         try:
             progress("resetting the environment")
             session.down()

@@ -45,10 +45,12 @@ class LabApp(App[None]):
         catalog: Catalog | None = None,
         probe: Callable[[], Availability] | None = None,
         diagnose: Callable[[], Diagnosis] | None = None,
+        kube_context: str | None = None,
     ) -> None:
         super().__init__()
         self._scenario_dirs = list(scenario_dirs)
         self._learner = learner
+        self._kube_context = kube_context
         self._catalog = catalog
         self._cacheable = catalog is None
         self._probe = probe
@@ -72,6 +74,11 @@ class LabApp(App[None]):
     @property
     def learner(self) -> str | None:
         return self._learner
+
+    @property
+    def kube_context(self) -> str | None:
+        """``--context NAME`` as given: the existing cluster Kubernetes labs run on."""
+        return self._kube_context
 
     # -- engine access (called from workers)
 
@@ -111,7 +118,7 @@ class LabApp(App[None]):
             return self._probe()
         from labtui.engine.requirements import Availability
 
-        available = Availability.probe()
+        available = Availability.probe(context=self._kube_context)
         import labtui.engine.session  # noqa: F401  (warm the import before a lab opens)
 
         return available
@@ -121,13 +128,13 @@ class LabApp(App[None]):
             return self._diagnose()
         from labtui.doctor import diagnose
 
-        return diagnose()
+        return diagnose(context=self._kube_context)
 
     def session_for(self, entry: Entry) -> Session:
         from labtui.engine.session import Session
 
         assert entry.scenario is not None
-        return Session(entry.scenario, entry.folder, store=self.store)
+        return Session(entry.scenario, entry.folder, store=self.store, context=self._kube_context)
 
     def handoff_for(self, session: Session) -> Handoff:
         from labtui.engine.handoff import shell_handoff
@@ -211,5 +218,9 @@ class LabApp(App[None]):
         self.notify(text, title=f"Error while {doing}", severity="error", timeout=12, markup=False)
 
 
-def run_app(scenario_dirs: list[str] | None = None, learner: str | None = None) -> None:
-    LabApp(scenario_dirs or [], learner).run()
+def run_app(
+    scenario_dirs: list[str] | None = None,
+    learner: str | None = None,
+    kube_context: str | None = None,
+) -> None:
+    LabApp(scenario_dirs or [], learner, kube_context=kube_context).run()

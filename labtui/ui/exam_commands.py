@@ -21,7 +21,7 @@ def start_exam(app: object, entry: Entry) -> None:
     from labtui.ui.screens.exam import ExamScreen
 
     assert isinstance(app, LabApp)
-    exam = Exam(plan_for_entry(entry), app.store.learner)
+    exam = Exam(plan_for_entry(entry), app.store.learner, kube_context=app.kube_context)
     app.push_screen(ExamScreen(exam))
 
 

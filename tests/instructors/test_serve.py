@@ -204,3 +204,8 @@ def test_serve_command_keeps_packs_and_learner(tmp_path: Path) -> None:
     command = serve_command([str(tmp_path)], "ada")
     assert command.startswith(sys.executable)
     assert f"--scenarios {tmp_path.resolve()}" in command and command.endswith("--learner ada")
+
+
+def test_serve_command_hands_the_context_to_each_browser_s_app() -> None:
+    command = serve_command([], None, "classroom")
+    assert command.endswith("-m labtui --context classroom")

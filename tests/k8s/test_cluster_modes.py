@@ -77,8 +77,7 @@ def test_context_sessions_use_a_namespace_per_learner(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("sid", KIND_LABS)
-def test_catalog_says_kind_labs_need_kind_here(sid: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
+def test_catalog_says_kind_labs_need_kind_here(sid: str) -> None:
     sc, _ = entry(sid)
     reasons = Availability(None, {"kind": False, "kubectl": True}).missing(sc)
     assert reasons == ["needs kind: not found on PATH"]
@@ -98,6 +97,66 @@ def test_on_an_existing_cluster_only_namespaced_labs_are_available() -> None:
     assert no_kubectl.missing(entry("rbac-least-privilege")[0]) == [
         "needs kubectl: not found on PATH"
     ]
+
+
+def _json(*args: str) -> object:
+    import json
+
+    res = CliRunner().invoke(main, list(args))
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)
+
+
+def test_context_is_handed_to_list_and_doctor_not_left_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no kubectl: the context's own reason shows
+    rows = _json("--context", "classroom", "list", "--json")
+    assert os.environ.get("LABTUI_CONTEXT") is None
+    assert isinstance(rows, list)
+    unavailable = {r["id"]: r["unavailable"] for r in rows}
+    assert "needs kubectl: not found on PATH" in unavailable["rbac-least-privilege"]
+    assert any("--context" in r for r in unavailable["audit-logging"])
+    doctor = _json("--context", "classroom", "doctor", "--json")
+    assert isinstance(doctor, dict)
+    items = {i["name"]: i for i in doctor["items"]}
+    assert items["cluster labs"]["detail"] == "--context classroom needs kubectl: not found on PATH"
+    assert os.environ.get("LABTUI_CONTEXT") is None
+
+
+def test_labtui_context_stands_in_for_the_option(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("LABTUI_CONTEXT", "from-env")
+
+    def cluster_detail(*args: str) -> str:
+        doctor = _json(*args, "doctor", "--json")
+        assert isinstance(doctor, dict)
+        return str({i["name"]: i for i in doctor["items"]}["cluster labs"]["detail"])
+
+    assert cluster_detail().startswith("--context from-env ")
+    assert cluster_detail("--context", "given").startswith("--context given ")
+    assert os.environ["LABTUI_CONTEXT"] == "from-env"
+    assert clusters.chosen_context(None) == "from-env"
+    assert Availability.probe(context="given").context == "given"
+
+
+def test_exams_and_the_app_run_their_labs_on_the_given_context() -> None:
+    from labtui.engine.exam import Exam, plan_exam
+    from labtui.ui.app import LabApp
+
+    exam = Exam(plan_exam("rbac-least-privilege"), "ada", kube_context="classroom")
+    assert {s.kube_context for s in exam.sessions.values()} == {"classroom"}
+    assert exam.sessions["rbac-least-privilege"].render("{namespace}") == (
+        "labtui-ada-rbac-least-privilege"
+    )
+    exam.close()
+    app = LabApp(learner="ada", kube_context="classroom")
+    lab = app.session_for(Catalog().find("rbac-least-privilege"))
+    assert lab.kube_context == "classroom"
+    kind = LabApp(learner="ada").session_for(Catalog().find("rbac-least-privilege"))
+    assert kind.kube_context is None
 
 
 @pytest.mark.parametrize("sid", KIND_LABS)

@@ -23,7 +23,7 @@ LONG_PACK = Path(__file__).resolve().parent / "long_pack"
 
 @pytest.fixture(autouse=True)
 def no_cluster_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An existing-cluster context (``--context`` sets it in-process) changes what labs need."""
+    """A context the user exported (existing-cluster mode) would change what labs need."""
     monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
 
 

@@ -299,9 +299,11 @@ class ExamApp(App[ExamResult | None]):
         self.push_screen(ExamScreen(self.exam), self.exit)
 
 
-def run_exam_app(plan: ExamPlan, learner: str, minutes: float | None) -> ExamResult | None:
+def run_exam_app(
+    plan: ExamPlan, learner: str, minutes: float | None, kube_context: str | None = None
+) -> ExamResult | None:
     """Run the exam in the terminal; environments are removed however the app ends."""
-    exam = Exam(plan, learner, minutes=minutes)
+    exam = Exam(plan, learner, minutes=minutes, kube_context=kube_context)
     try:
         ExamApp(exam).run()
     finally:

@@ -39,6 +39,7 @@ from labtui.engine.exam_result import (
 )
 from labtui.engine.session import Session, TaskResult
 from labtui.errors import InvalidInput, LabError
+from labtui.notify import Notify, quiet
 from labtui.state import paths
 from labtui.state.progress import ProgressStore
 
@@ -61,7 +62,6 @@ __all__ = [
 ]
 
 Clock = Callable[[], float]
-Progress = Callable[[str], None]
 
 
 class ExamOver(LabError):
@@ -130,7 +130,7 @@ class Exam:
     def session(self, item: ExamItem) -> Session:
         return self.sessions[item.scenario.id]
 
-    def start(self, progress: Progress = lambda _: None) -> None:
+    def start(self, progress: Notify = quiet) -> None:
         """Every scenario's environment afresh, then the clock starts.
 
         A start that fails, or that the exam's closing stops (the learner quit
@@ -169,7 +169,7 @@ class Exam:
     def answered(self, item: ExamItem) -> bool:
         return item.key in self.answers
 
-    def finish(self, progress: Progress = lambda _: None) -> ExamResult:
+    def finish(self, progress: Notify = quiet) -> ExamResult:
         """Check every task once and score it; the result is saved and returned."""
         if self.result is not None:
             return self.result
@@ -221,7 +221,7 @@ class Exam:
         self.saved_to = save_result(result)
         return result
 
-    def close(self, progress: Progress = lambda _: None) -> None:
+    def close(self, progress: Notify = quiet) -> None:
         """Remove every environment the exam started; once (closing again does nothing)."""
         if self.closed:
             return
@@ -229,7 +229,7 @@ class Exam:
         self._bring_down(progress)
         self._tmp.cleanup()
 
-    def _bring_down(self, progress: Progress) -> None:
+    def _bring_down(self, progress: Notify) -> None:
         for sid, session in self.sessions.items():
             progress(f"{sid}: removing the environment")
             with contextlib.suppress(LabError):

@@ -18,7 +18,6 @@ from typing import Literal
 
 from labtui.drivers import shell
 from labtui.drivers.docker import (
-    BASE_IMAGE_ENV,
     LABEL,
     START_HINT,
     DockerDriver,
@@ -35,6 +34,7 @@ from labtui.engine.session import (
     record_path,
 )
 from labtui.errors import LabError
+from labtui.names import BASE_IMAGE_ENV
 from labtui.scenario.catalog import Catalog, UnknownScenario
 from labtui.state import paths
 from labtui.state.owner import owner_id

@@ -22,8 +22,7 @@ from typing import Any
 
 from labtui.drivers.engine_api import EngineAPI, EngineError, EngineUnreachable, local_socket
 from labtui.errors import EnvironmentUnavailable, LabError
-from labtui.names import BASE_IMAGE_ENV as BASE_IMAGE_ENV  # re-exported: doctor names it
-from labtui.names import NAMES_LABEL, OWNER_LABEL, SCENARIO_LABEL
+from labtui.names import BASE_IMAGE_ENV, NAMES_LABEL, OWNER_LABEL, SCENARIO_LABEL
 
 # The scenario label under the name this module's users know it by.
 LABEL = SCENARIO_LABEL

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labtui.errors import InvalidInput
+from labtui.names import PKI_NODE_ENV
 from labtui.pki.files import LabFiles
 from labtui.pki.generate import GeneratedPki, generate
 from labtui.pki.layout import ClusterParams, Faults, PkiError
@@ -20,12 +21,10 @@ if TYPE_CHECKING:
     from labtui.drivers.docker import DockerDriver
     from labtui.scenario.model import PkiSpec, Scenario
 
-NODE_ENV = "LABTUI_PKI_NODE"
-
 
 def node_name(spec: PkiSpec | None, render: Callable[[str], str]) -> str | None:
     """The node container to read from, or None for the generated files."""
-    env = os.environ.get(NODE_ENV, "").strip()
+    env = os.environ.get(PKI_NODE_ENV, "").strip()
     if env:
         return env
     if spec is not None and spec.node:

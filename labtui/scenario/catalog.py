@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtui.scenario.discovery import (
-    ENV_PATH,
     SCENARIO_FILE,
     builtin_dir,
     pack_dirs,
@@ -22,7 +21,6 @@ from labtui.scenario.loader import LoadResult, Problem, load_file
 from labtui.scenario.model import Scenario
 
 __all__ = [
-    "ENV_PATH",
     "SCENARIO_FILE",
     "Catalog",
     "Entry",

@@ -14,8 +14,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from labtui.names import SCENARIOS_PATH_ENV
+
 SCENARIO_FILE = "scenario.yaml"
-ENV_PATH = "LABTUI_SCENARIOS_PATH"
 
 
 def builtin_dir() -> Path:
@@ -31,7 +32,7 @@ def pack_dirs(extra: Iterable[str | Path] = (), env: Mapping[str, str] | None = 
     """The packs named on the command line, then those of ``LABTUI_SCENARIOS_PATH``."""
     source: Mapping[str, str] = os.environ if env is None else env
     dirs = [Path(p) for p in extra]
-    dirs += [Path(p) for p in source.get(ENV_PATH, "").split(os.pathsep) if p.strip()]
+    dirs += [Path(p) for p in source.get(SCENARIOS_PATH_ENV, "").split(os.pathsep) if p.strip()]
     return dirs
 
 

@@ -53,7 +53,7 @@ def item_rows(d: Diagnosis) -> list[Horizontal]:
 class EnvironmentScreen(LabAppScreen):
     BINDINGS = [
         Binding("d", "down", "Down selected lab", id="environment.down"),
-        Binding("x", "clean", "Clean everything", id="environment.clean"),
+        Binding("x", "clean", "Clean my labs", id="environment.clean"),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="environment.refresh"),
         Binding("escape", "back", "Back", id="environment.back"),
         Binding("question_mark", "help", "Help", id="environment.help"),
@@ -198,8 +198,9 @@ class EnvironmentScreen(LabAppScreen):
 
         self.app.push_screen(
             ConfirmScreen(
-                "Remove everything labtui created?",
-                "Every lab container and lab directory goes; progress stays.",
+                "Remove everything labtui created for you?",
+                "Your lab containers and lab directories go; other learners' labs and "
+                "your progress stay (`labtui clean --all` removes every learner's labs).",
                 "Clean",
             ),
             confirmed,

@@ -20,6 +20,7 @@ from labtui.engine.verify import verify
 from labtui.scenario.catalog import Catalog
 from labtui.state.owner import owner_id
 from tests.conftest import BASE_IMAGE, skip_if_names_held
+from tests.labs import unproven
 
 pytestmark = pytest.mark.docker
 
@@ -93,12 +94,7 @@ def test_lab_verifies_and_down_leaves_nothing(scenario_id: str) -> None:
     for name in session.scenario.container_names:
         assert name.startswith(LABS[scenario_id]), f"{name} lacks the lab prefix"
     report = verify(session.scenario, session.folder)
-    problems = [
-        f"{t.task_id}: error={t.error} passed-before={t.failed_before} "
-        f"after={[r.message for r in (t.after.results if t.after else []) if not r.passed]}"
-        for t in report.tasks
-        if not t.settled
-    ]
+    problems = unproven(report)
     assert report.ok, problems or report.error
     for t in report.skipped:
         # a task skipped for a missing tool says which, and never counts as passed

@@ -19,6 +19,7 @@ from labtui.engine.verify import verify
 from labtui.scenario.catalog import Catalog
 from labtui.scenario.model import Requirement
 from tests.conftest import SCENARIOS
+from tests.labs import unproven
 
 pytestmark = pytest.mark.docker
 
@@ -68,12 +69,7 @@ def test_lab_verifies_on_the_public_default_layout(scenario_id: str) -> None:
     entry = Catalog().find(scenario_id)
     assert entry.scenario is not None
     report = verify(entry.scenario, entry.folder)
-    problems = [
-        f"{t.task_id}: error={t.error} failed-before={t.failed_before} "
-        f"after={[r.message for r in (t.after.results if t.after else []) if not r.passed]}"
-        for t in report.tasks
-        if not t.settled
-    ]
+    problems = unproven(report)
     assert report.ok, problems or report.error
 
 

@@ -15,6 +15,7 @@ import pytest
 from labtui.engine.session import Session, read_record
 from labtui.engine.verify import verify
 from labtui.scenario.catalog import Catalog
+from tests.labs import unproven
 from tests.test_cli import labtui
 
 LAB = "manifest-static-analysis"
@@ -46,12 +47,7 @@ def leftovers(session: Session) -> list[str]:
 def test_lab_verifies_with_the_real_analysers_and_leaves_nothing() -> None:
     session = lab()
     report = verify(session.scenario, session.folder)
-    problems = [
-        f"{t.task_id}: error={t.error} skipped={t.skipped} passed-before={t.failed_before} "
-        f"after={[r.message for r in (t.after.results if t.after else []) if not r.passed]}"
-        for t in report.tasks
-        if not t.ok
-    ]
+    problems = unproven(report, strict=True)
     assert report.ok and not problems, problems or report.error
     assert leftovers(session) == []
 

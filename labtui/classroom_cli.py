@@ -302,14 +302,14 @@ def exam_cmd(
             raise click.UsageError("--answers is for headless runs: leave out --tui")
         from labtui.ui.screens.exam import run_exam_app
 
-        done = run_exam_app(plan, who, minutes, obj.kube_context)
+        done = run_exam_app(plan, who, minutes, obj.cluster_target)
         if done is None:
             raise ChecksFailed()
         click.echo(f"score {done.score:g}/{done.max_score:g} ({done.percent:.0f}%)")
         if not done.passed:
             raise ChecksFailed()
         return
-    exam = Exam(plan, who, minutes=minutes, kube_context=obj.kube_context)
+    exam = Exam(plan, who, minutes=minutes, cluster=obj.cluster_target)
     answers = _load_answers(Path(answers_file), exam) if answers_file else None
     click.echo(
         f"Exam: {plan.definition.title}: {len(exam.items)} tasks, {_clock(exam.limit)} "
@@ -356,16 +356,14 @@ def exam_cmd(
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def serve_command(
-    scenario_dirs: list[str], learner: str | None, kube_context: str | None = None
-) -> str:
+def serve_command(scenario_dirs: list[str], learner: str | None, cluster: str | None = None) -> str:
     """The command textual-serve starts for each browser: this labtui, same packs, learner
     and existing cluster (``--context``)."""
     argv = [sys.executable, "-m", "labtui"]
     for d in scenario_dirs:
         argv += ["--scenarios", str(Path(d).resolve())]
-    if kube_context:
-        argv += ["--context", kube_context]
+    if cluster:
+        argv += ["--cluster", cluster]
     if learner:
         argv += ["--learner", learner]
     return shlex.join(argv)
@@ -387,7 +385,7 @@ def serve_cmd(obj: Any, host: str, port: int, public_url: str | None) -> None:
             f"warning: serving on {host}: anyone who reaches port {port} drives labs on this "
             "machine as " + _user()
         )
-    command = serve_command(list(obj.scenario_dirs), obj.learner, obj.kube_context)
+    command = serve_command(list(obj.scenario_dirs), obj.learner, obj.cluster_target)
     Server(command, host=host, port=port, title="labtui", public_url=public_url).serve()
 
 

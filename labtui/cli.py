@@ -24,7 +24,7 @@ from labtui.cli_support import (
     err,
     mark,
 )
-from labtui.cluster_cli import context_option
+from labtui.cluster_cli import cluster_given, cluster_option, context_option
 from labtui.errors import ChecksFailed, EnvironmentUnavailable, InvalidInput
 
 __all__ = [
@@ -73,13 +73,14 @@ class Obj:
         scenarios: tuple[str, ...],
         learner: str | None,
         trust: bool = False,
-        kube_context: str | None = None,
+        cluster: str | None = None,
     ) -> None:
         self.scenario_dirs = scenarios
         self.learner = learner
         self.trust = trust
-        # ``--context NAME`` as given; None lets ``LABTUI_CONTEXT`` (or kind clusters) decide.
-        self.kube_context = kube_context
+        # ``--cluster``/``--context`` as given (kind, node, context:NAME); None lets
+        # ``LABTUI_CLUSTER`` / ``LABTUI_CONTEXT`` (or kind clusters) decide.
+        self.cluster_target = cluster
 
     @functools.cached_property
     def catalog(self) -> Any:
@@ -110,7 +111,9 @@ class Obj:
             )
         if runs:
             self.ensure_trusted(entry)
-        session = Session(entry.scenario, entry.folder, store=self.store, context=self.kube_context)
+        session = Session(
+            entry.scenario, entry.folder, store=self.store, cluster=self.cluster_target
+        )
         self.warn_store()
         return session
 
@@ -157,6 +160,7 @@ class Obj:
     is_flag=True,
     help="Trust scenarios from extra packs without asking (for CI); they run commands.",
 )
+@cluster_option
 @context_option
 @click.version_option(__version__, prog_name="labtui")
 @click.pass_context
@@ -165,14 +169,16 @@ def main(
     scenarios: tuple[str, ...],
     learner: str | None,
     trust_packs: bool,
+    cluster: str | None,
     kube_context: str | None,
 ) -> None:
     """Kubernetes-security labs in the terminal. With no command, opens the app."""
-    ctx.obj = Obj(scenarios, learner, trust=trust_packs, kube_context=kube_context)
+    cluster = cluster_given(cluster, kube_context)
+    ctx.obj = Obj(scenarios, learner, trust=trust_packs, cluster=cluster)
     if ctx.invoked_subcommand is None:
         from labtui.ui.app import run_app
 
-        run_app(scenario_dirs=list(scenarios), learner=learner, kube_context=kube_context)
+        run_app(scenario_dirs=list(scenarios), learner=learner, cluster=cluster)
 
 
 @main.command("list")
@@ -182,7 +188,7 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
     """List every scenario, broken ones with their problems."""
     from labtui.engine.requirements import Availability, task_missing
 
-    available = Availability.probe(context=obj.kube_context)
+    available = Availability.probe(cluster=obj.cluster_target)
     rows = []
     for e in obj.catalog.entries():
         sc = e.scenario
@@ -191,7 +197,9 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
             [
                 t.id
                 for t in sc.tasks
-                if not task_missing(t.requires, available.docker_error, sc.tools)
+                if not task_missing(
+                    t.requires, available.docker_error, sc.tools, available.choice.mode == "node"
+                )
             ]
             if sc
             else []
@@ -273,7 +281,7 @@ def doctor(obj: Obj, as_json: bool) -> None:
     """What this machine can run, and what labs left behind."""
     from labtui.doctor import diagnose
 
-    d = diagnose(context=obj.kube_context)
+    d = diagnose(cluster=obj.cluster_target)
     if as_json:
         click.echo(json.dumps(d.to_dict(), indent=2))
         return
@@ -427,7 +435,7 @@ def _verify(session: Any) -> None:
         session.folder,
         docker=session.docker,
         progress=lambda m: err(f"… {m}"),
-        context=session.kube_context,
+        cluster=session.cluster_choice,
     )
     width = max([len(t.task_id) for t in report.tasks] + [4])
     click.echo(f"{'task':<{width}}  {'before (must fail)':<20} {'after (must pass)':<20} verdict")
@@ -467,7 +475,7 @@ def clean(obj: Obj, everyone: bool) -> None:
     """Remove every container and lab state labtui created for you, and nothing else."""
     from labtui.doctor import clean as do_clean
 
-    report = do_clean(obj.catalog, everyone=everyone, context=obj.kube_context)
+    report = do_clean(obj.catalog, everyone=everyone, cluster=obj.cluster_target)
     for what in report.removed:
         click.echo(f"removed {what}")
     for what in report.left:

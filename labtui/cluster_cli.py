@@ -1,4 +1,4 @@
-"""``labtui cluster ...``: the kind side of cluster labs, and the global ``--context`` option."""
+"""``labtui cluster ...``: the kind side of cluster labs, and the global ``--cluster`` option."""
 
 from __future__ import annotations
 
@@ -8,16 +8,41 @@ import click
 
 from labtui.cli_support import LabGroup
 
-# ``--context NAME``: Kubernetes labs run in a namespace of this existing cluster. The
-# value reaches ``main`` as ``kube_context`` and is handed to every verb from there;
-# without it, ``clusters.chosen_context`` falls back to ``LABTUI_CONTEXT``.
+# ``--cluster kind|node|context:NAME``: where Kubernetes labs run. The value reaches
+# ``main`` and is handed to every verb from there; without it,
+# ``clusters.chosen_cluster`` falls back to ``LABTUI_CLUSTER``, then ``LABTUI_CONTEXT``.
+cluster_option = click.option(
+    "--cluster",
+    "cluster",
+    metavar="TARGET",
+    default=None,
+    help="Where cluster labs run: kind (a kind cluster per lab, the default), node (this "
+    "kubeadm control-plane node) or context:NAME (a shared cluster, one namespace per learner).",
+)
+# ``--context NAME`` is ``--cluster context:NAME``, kept for the scripts that use it.
 context_option = click.option(
     "--context",
     "kube_context",
     metavar="NAME",
     default=None,
-    help="Run Kubernetes labs on this existing cluster (kube context), one namespace per learner.",
+    help="Same as --cluster context:NAME.",
 )
+
+
+def cluster_given(cluster: str | None, kube_context: str | None) -> str | None:
+    """The one ``--cluster`` value of both options, checked; None when neither was given."""
+    from labtui.engine.clusters import parse_cluster
+    from labtui.errors import InvalidInput
+
+    if cluster and kube_context:
+        raise click.UsageError("give --cluster or --context, not both")
+    value = cluster or (f"context:{kube_context}" if kube_context else None)
+    if value:
+        try:
+            parse_cluster(value)
+        except InvalidInput as exc:
+            raise click.BadParameter(f"{exc.message}; {exc.hint}", param_hint="--cluster") from None
+    return value
 
 
 @click.group("cluster", cls=LabGroup)

@@ -25,7 +25,7 @@ from labtui.drivers.docker import (
     created_at,
 )
 from labtui.drivers.kind import KIND_INSTALL, KUBECTL_INSTALL
-from labtui.engine.clusters import chosen_context
+from labtui.engine.clusters import ClusterChoice, chosen_cluster
 from labtui.engine.session import (
     CREATED_SLACK,
     Session,
@@ -84,8 +84,9 @@ def _tool(name: str, version_argv: list[str], fix: str, missing_status: Status =
     return Item(name, "ok", f"{path} ({first[0] if first else 'version unknown'})")
 
 
-def diagnose(docker: DockerDriver | None = None, context: str | None = None) -> Diagnosis:
-    """``context``: ``--context NAME`` as given (``LABTUI_CONTEXT`` stands in for it)."""
+def diagnose(docker: DockerDriver | None = None, cluster: str | None = None) -> Diagnosis:
+    """``cluster``: ``--cluster``/``--context`` as given (``LABTUI_CLUSTER`` and
+    ``LABTUI_CONTEXT`` stand in for it)."""
     docker = docker or DockerDriver(timeout=5)
     out = Diagnosis()
     try:
@@ -124,7 +125,7 @@ def diagnose(docker: DockerDriver | None = None, context: str | None = None) -> 
         out.items.append(
             Item("clusters", "info", ", ".join(ours) if ours else "no labtui clusters")
         )
-    out.items += cluster_items(out.docker_ok, docker, chosen_context(context))
+    out.items += cluster_items(out.docker_ok, docker, chosen_cluster(cluster))
     me = owner_id()
     out.items.append(Item("data", "info", f"{paths.data_dir()} (owner id {me})"))
     records = {rec.scenario: rec for rec in active_records()}
@@ -182,7 +183,7 @@ def clean(
     catalog: Catalog,
     docker: DockerDriver | None = None,
     everyone: bool = False,
-    context: str | None = None,
+    cluster: str | None = None,
 ) -> CleanReport:
     """Remove the caller's labs: labelled containers and images, learner-made containers, lab state.
 
@@ -200,7 +201,7 @@ def clean(
         except UnknownScenario:
             entry = None
         if entry is not None and entry.scenario is not None:
-            down = Session(entry.scenario, entry.folder, docker=docker, context=context).down()
+            down = Session(entry.scenario, entry.folder, docker=docker, cluster=cluster).down()
             report.removed += [f"container {n}" for n in down.removed]
             report.left += [f"container {n} (not made by labtui)" for n in down.left]
             report.left += [f"container {n} (another learner's lab)" for n in down.others]
@@ -243,39 +244,108 @@ def _made_in_lab(docker: DockerDriver, name: str, since: datetime | None) -> boo
     return made is not None and made >= since - CREATED_SLACK
 
 
-def cluster_items(docker_ok: bool, docker: DockerDriver, context: str | None) -> list[Item]:
-    """Whether the cluster labs can run here (on ``context``, or in kind clusters); when not,
-    each missing piece and how to get it."""
-    from labtui.scenario.model import KIND_NODE_IMAGE, KIND_VERSION
-
+def cluster_items(docker_ok: bool, docker: DockerDriver, choice: ClusterChoice) -> list[Item]:
+    """Whether the cluster labs can run here (in kind clusters, on this kubeadm node, or on
+    a shared cluster's context); when not, each missing piece and how to get it."""
+    target = Item(
+        "cluster target",
+        "info",
+        f"{choice} (--cluster kind|node|context:NAME, or LABTUI_CLUSTER)",
+    )
+    if choice.mode == "node":
+        return [target, *node_items()]
+    context = choice.context
     if context:
-        if shell.which("kubectl") is None:
-            return [
-                Item(
-                    "cluster labs",
-                    "fail",
-                    f"--context {context} needs kubectl: not found on PATH",
-                    KUBECTL_INSTALL,
-                )
-            ]
-        res = shell.run(["kubectl", "config", "get-contexts", "-o", "name"], timeout=10)
-        if context not in res.stdout.split():
-            return [
-                Item(
-                    "cluster labs",
-                    "fail",
-                    f"kube context {context!r} does not exist",
-                    "`kubectl config get-contexts` lists the contexts you can use",
-                )
-            ]
+        return [target, *context_items(context)]
+    return [target, *kind_items(docker_ok, docker)]
+
+
+def node_items() -> list[Item]:
+    """The kubeadm control-plane node labtui runs on: its admin kubeconfig, the API, the node."""
+    from labtui.engine import node_target
+
+    why = node_target.unavailable()
+    if why:
+        return [
+            Item("cluster labs", "fail", f"--cluster node: {why}", "use --cluster kind on a laptop")
+        ]
+    if shell.which("kubectl") is None:
         return [
             Item(
                 "cluster labs",
-                "ok",
-                f"existing cluster {context}: namespaced labs run there; labs that need their own "
-                "cluster are unavailable",
+                "fail",
+                "--cluster node needs kubectl: not found on PATH",
+                KUBECTL_INSTALL,
             )
         ]
+    res = shell.run(
+        ["kubectl", "--kubeconfig", str(node_target.ADMIN_CONF), "get", "nodes", "--no-headers"],
+        timeout=15,
+    )
+    if not res.ok:
+        return [
+            Item(
+                "cluster labs",
+                "fail",
+                f"the cluster does not answer: {(res.stderr or res.stdout).strip()[:200]}",
+                "is the kubelet running? `crictl ps --name kube-apiserver` on this node",
+            )
+        ]
+    nodes = [line.split()[:2] for line in res.stdout.splitlines() if line.strip()]
+    items = [
+        Item(
+            "cluster labs",
+            "ok",
+            "kubeadm node: " + ", ".join(f"{n[0]} {n[1]}" for n in nodes if len(n) == 2),
+        )
+    ]
+    holder = node_target.ApiServerSettings(None, "", lambda _: None).holder()
+    if holder:
+        items.append(
+            Item(
+                "API server settings",
+                "warn",
+                f"the API server runs with lab {holder}'s settings (original in "
+                f"{node_target.BACKUP_MANIFEST})",
+                f"`labtui down {holder}` restores it",
+            )
+        )
+    return items
+
+
+def context_items(context: str) -> list[Item]:
+    if shell.which("kubectl") is None:
+        return [
+            Item(
+                "cluster labs",
+                "fail",
+                f"--context {context} needs kubectl: not found on PATH",
+                KUBECTL_INSTALL,
+            )
+        ]
+    res = shell.run(["kubectl", "config", "get-contexts", "-o", "name"], timeout=10)
+    if context not in res.stdout.split():
+        return [
+            Item(
+                "cluster labs",
+                "fail",
+                f"kube context {context!r} does not exist",
+                "`kubectl config get-contexts` lists the contexts you can use",
+            )
+        ]
+    return [
+        Item(
+            "cluster labs",
+            "ok",
+            f"existing cluster {context}: namespaced labs run there; labs that need their own "
+            "cluster are unavailable",
+        )
+    ]
+
+
+def kind_items(docker_ok: bool, docker: DockerDriver) -> list[Item]:
+    from labtui.scenario.model import KIND_NODE_IMAGE, KIND_VERSION
+
     missing: list[str] = []
     fixes: list[str] = []
     if not docker_ok:

@@ -17,6 +17,8 @@ PROBE_LABEL = "labtui.probe"
 # Environment variables a user may set.
 BASE_IMAGE_ENV = "LABTUI_BASE_IMAGE"
 CONTEXT_ENV = "LABTUI_CONTEXT"
+# Where cluster labs run: kind, node (the kubeadm node labtui runs on) or context:NAME.
+CLUSTER_ENV = "LABTUI_CLUSTER"
 DATA_DIR_ENV = "LABTUI_DATA_DIR"
 SCENARIOS_PATH_ENV = "LABTUI_SCENARIOS_PATH"
 PKI_NODE_ENV = "LABTUI_PKI_NODE"

@@ -41,6 +41,7 @@ cgroup_dirs() { # the kubelet's QoS and pod cgroups (cgroupfs driver), deepest f
 
 anything=0
 for d in "${CLUSTER_DIRS[@]}" "$USER_KUBECONFIG"; do if [ -e "$d" ]; then anything=1; fi; done
+if [ -f "$CRICTL_CONF" ] && head -n 1 "$CRICTL_CONF" | grep -qxF "$CRICTL_MARK"; then anything=1; fi
 if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then anything=1; fi
 if [ -n "$(cluster_mounts)" ] || [ -n "$(cgroup_dirs)" ]; then anything=1; fi
 if [ "$anything" = 0 ]; then
@@ -150,6 +151,14 @@ find /var/log/containers -maxdepth 1 -type l -lname '/var/log/labtui-cluster/*' 
 rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null
 for d in /var/log/containers /var/lib/cni/results /var/lib/cni; do rmdir "$d" 2>/dev/null; done
 rm -f "$USER_KUBECONFIG"
+for t in "${NODE_TOOLS[@]}"; do
+  case "$(readlink "$NODE_TOOL_DIR/$t" 2>/dev/null)" in
+    "$KUBE_BIN/$t") rm -f "$NODE_TOOL_DIR/$t" && echo "removed link $NODE_TOOL_DIR/$t" ;;
+  esac
+done
+if [ -f "$CRICTL_CONF" ] && head -n 1 "$CRICTL_CONF" | grep -qxF "$CRICTL_MARK"; then
+  rm -f "$CRICTL_CONF" && echo "removed $CRICTL_CONF"
+fi
 
 printf 'cluster removed in %.1f s\n' "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')"
 exit "$failed"

@@ -102,10 +102,24 @@ else
 fi
 KUBECTL="$(kubectl_bin)"
 
+node_tools() { # the node's tools on PATH and crictl's runtime, as a kubeadm node has them
+  local t
+  for t in "${NODE_TOOLS[@]}"; do
+    if [ ! -e "$NODE_TOOL_DIR/$t" ] && [ ! -L "$NODE_TOOL_DIR/$t" ]; then
+      ln -s "$KUBE_BIN/$t" "$NODE_TOOL_DIR/$t"
+    fi
+  done
+  if [ ! -e "$CRICTL_CONF" ]; then
+    printf '%s\nruntime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 10\n' \
+      "$CRICTL_MARK" "$CTRD_SOCK" "$CTRD_SOCK" >"$CRICTL_CONF"
+  fi
+}
+
 # ---- already up?
 phase check
 if pid_alive containerd && pid_alive kubelet && node_ready; then
   echo "  cluster is healthy: node $NODE_NAME Ready, containerd and kubelet supervised; nothing to do"
+  node_tools
   install -D -m 0600 "$ADMIN_CONF" "$USER_KUBECONFIG"
   [ -z "${SUDO_USER:-}" ] || chown "$SUDO_USER" "$USER_KUBECONFIG"
   finish
@@ -247,6 +261,7 @@ if ! control_plane_up; then
   echo "cluster-up: control plane pods not Running after 120 s; see $CLUSTER_LOG/kubelet.log" >&2
   exit 6
 fi
+node_tools
 "$KUBECTL" --kubeconfig "$ADMIN_CONF" get nodes -o wide | sed 's/^/  /'
 "$KUBECTL" --kubeconfig "$ADMIN_CONF" get pods -n kube-system | sed 's/^/  /'
 install -D -m 0600 "$ADMIN_CONF" "$USER_KUBECONFIG"

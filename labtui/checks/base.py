@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from labtui.drivers.docker import DockerDriver
-from labtui.scenario.model import OutputExpectations, Scenario, Task
+from labtui.errors import EnvironmentUnavailable
+from labtui.scenario.model import NodeRole, OutputExpectations, Scenario, Task
 from labtui.scenario.templates import TemplateContext
 
 
@@ -58,16 +59,67 @@ class Outcome:
 class ClusterTarget:
     """Where a lab's Kubernetes objects live; worked out once per lab.
 
-    A kind cluster of the lab's own (``kind_cluster``, e.g. ``labtui-audit-logging``)
-    or a namespace on an existing cluster reached through the kube context
-    ``context`` (``--context NAME``). Either way ``kubeconfig`` is the file in the
-    lab directory that reaches it, and ``namespace`` is the lab's namespace.
+    A kind cluster of the lab's own (``kind_cluster``, e.g. ``labtui-audit-logging``),
+    the kubeadm cluster whose control-plane node labtui runs on (``node``), or a
+    namespace on an existing cluster reached through the kube context ``context``
+    (``--context NAME``). Either way ``kubeconfig`` is the file in the lab directory
+    that reaches it, and ``namespace`` is the lab's namespace.
     """
 
     kubeconfig: Path
     namespace: str
     kind_cluster: str | None = None
     context: str | None = None
+    node: bool = False
+
+    @property
+    def mode(self) -> str:
+        """``kind``, ``node`` or ``context``: the name ``--cluster`` and doctor use."""
+        return "context" if self.context else "node" if self.node else "kind"
+
+    def node_argv(self, role: NodeRole, argv: list[str], interactive: bool = False) -> list[str]:
+        """``argv`` as a command on this machine that runs it on the node ``role``.
+
+        kind: ``docker exec`` into the node container; a kubeadm node: ``argv`` itself
+        (labtui runs on the control-plane node). Raises NodeUnavailable where there is no
+        such node to reach.
+        """
+        if self.context:
+            raise NodeUnavailable(
+                f"a shared cluster (--context {self.context}) gives no access to its nodes"
+            )
+        if self.node:
+            if role is not NodeRole.control_plane:
+                raise NodeUnavailable(
+                    "on a kubeadm node labtui reaches only the control-plane node it runs on"
+                )
+            return list(argv)
+        assert self.kind_cluster is not None
+        container = (
+            f"{self.kind_cluster}-{'control-plane' if role is NodeRole.control_plane else 'worker'}"
+        )
+        return ["docker", "exec", "-it" if interactive else "-i", container, *argv]
+
+
+class NodeUnavailable(EnvironmentUnavailable):
+    """The lab's cluster has no node of that role that labtui can reach, and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            "run this lab in a kind cluster (--cluster kind) or on the cluster's "
+            "control-plane node (--cluster node)",
+        )
+
+
+def node_argv(ctx: CheckContext, role: NodeRole, argv: list[str]) -> list[str]:
+    """``argv`` to run on the lab cluster's node ``role`` (see ClusterTarget.node_argv)."""
+    if ctx.cluster is None:
+        raise EnvironmentUnavailable(
+            f"scenario {ctx.scenario.id} has no cluster, so no {role.value} node",
+            "address the command to a container, or add a cluster to the scenario",
+        )
+    return ctx.cluster.node_argv(role, argv)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from labtui.checks.base import (
     ValueUnavailable,
     check_output,
     lookup_path,
+    node_argv,
     register,
     short,
 )
@@ -48,6 +49,19 @@ def command_check(check: CommandCheck, ctx: CheckContext) -> Outcome:
 
 @register("exec")
 def exec_check(check: ExecCheck, ctx: CheckContext) -> Outcome:
+    if check.node is not None:
+        argv = node_argv(ctx, check.node, ctx.templates.render_argv(check.command))
+        ran = shell.run(argv, timeout=check.timeout, cwd=ctx.lab_dir, env=ctx.env)
+        if ran.timed_out:
+            return Outcome(
+                False,
+                f"did not finish within its timeout of {check.timeout:g}s",
+                f"done within {check.timeout:g}s",
+                "timed out",
+                timed_out=True,
+            )
+        return check_output(check, ctx, ran.exit_code, ran.stdout, ran.stderr)
+    assert check.container is not None
     name = ctx.templates.render(check.container)
     attrs = ctx.docker.inspect(name)
     if attrs is None:

@@ -13,7 +13,8 @@ def label(check: Any) -> str:
     if isinstance(check, CommandCheck):
         return f"`{' '.join(check.command)}` succeeds"
     if isinstance(check, ExecCheck):
-        return f"`{' '.join(check.command)}` in {check.container}"
+        where = check.container if check.container else f"the {check.node} node"
+        return f"`{' '.join(check.command)}` in {where}"
     if isinstance(check, ContainerCheck):
         if check.absent:
             return f"container {check.name} is gone"

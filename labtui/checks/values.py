@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from labtui.checks.base import CheckContext, ValueUnavailable, lookup_path, short
+from labtui.checks.base import CheckContext, ValueUnavailable, lookup_path, node_argv, short
 from labtui.scenario.model import ValueSource
 
 
@@ -45,7 +45,10 @@ def resolve_value(source: ValueSource | str, ctx: CheckContext) -> str:
         text = result.stdout
     else:
         assert source.command is not None
-        res = shell.run(ctx.templates.render_argv(source.command), cwd=ctx.lab_dir, env=ctx.env)
+        argv = ctx.templates.render_argv(source.command)
+        if source.node is not None:
+            argv = node_argv(ctx, source.node, argv)
+        res = shell.run(argv, cwd=ctx.lab_dir, env=ctx.env)
         if not res.ok:
             raise ValueUnavailable(f"`{' '.join(source.command)}` failed: {short(res.stderr)}")
         text = res.stdout

@@ -1,9 +1,16 @@
-"""The Kubernetes side of a lab: a kind cluster of its own, or a namespace on an existing cluster.
+"""The Kubernetes side of a lab: a kind cluster of its own, the kubeadm node, or a shared cluster.
 
-kind mode builds ``labtui-<id>`` from the scenario's ``environment.cluster`` block.
-Existing-cluster mode (``--context NAME``, for classrooms) gives each learner the
-namespace ``labtui-<learner>-<id>`` and refuses to touch anything outside it; labs that
-need node access or API server flags cannot run there and say why.
+Three targets (``--cluster kind|node|context:NAME``, ``LABTUI_CLUSTER``):
+
+- ``kind`` (the default, for laptops) builds ``labtui-<id>`` from the scenario's
+  ``environment.cluster`` block; API server settings go into its kind config.
+- ``node``: labtui runs on the control-plane node of a kubeadm cluster (a classroom
+  VM, an exam-style node). The lab uses kubeadm's admin kubeconfig, runs node
+  commands here, and applies API server settings by editing the static pod manifest
+  (:mod:`labtui.engine.node_target`); ``down`` restores it and deletes what the lab made.
+- ``context:NAME`` (``--context NAME``, for classrooms) gives each learner the
+  namespace ``labtui-<learner>-<id>`` and refuses to touch anything outside it; labs
+  that need node access or API server flags cannot run there and say why.
 
 Which of the two a lab uses, its kubeconfig and its namespace are worked out once
 per lab (:func:`target_for`) into a ``ClusterTarget``; everything here and the
@@ -16,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +33,7 @@ from labtui.checks.base import ClusterTarget
 from labtui.drivers import shell
 from labtui.drivers.kind import KUBECONFIG_FILE, KindDriver, cluster_name, find_tool
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
-from labtui.names import CONTEXT_ENV, LEARNER_LABEL, SCENARIO_LABEL
+from labtui.names import CLUSTER_ENV, CONTEXT_ENV, LEARNER_LABEL, SCENARIO_LABEL
 from labtui.notify import Notify
 from labtui.scenario.model import ClusterSpec, Requirement, Scenario
 from labtui.scenario.templates import TemplateContext
@@ -37,12 +45,49 @@ READY_TIMEOUT = 180.0
 APPLIED_MARKER = ".manifests-applied"
 
 
-def chosen_context(given: str | None = None) -> str | None:
-    """The existing cluster to use: ``--context NAME`` when given, else ``LABTUI_CONTEXT``.
+@dataclass(frozen=True)
+class ClusterChoice:
+    """Where cluster labs run: ``kind``, ``node``, or ``context`` with the kube context's name."""
 
-    The one place the environment variable is read; None means kind clusters.
+    mode: str = "kind"
+    context: str | None = None
+
+    def __str__(self) -> str:
+        return f"context:{self.context}" if self.context else self.mode
+
+
+CLUSTER_CHOICES = "kind, node or context:NAME"
+
+
+def parse_cluster(text: str, where: str = "--cluster") -> ClusterChoice:
+    value = text.strip()
+    if value in ("kind", "node"):
+        return ClusterChoice(value)
+    if value.startswith("context:") and value[len("context:") :].strip():
+        return ClusterChoice("context", value[len("context:") :].strip())
+    raise InvalidInput(
+        f"{where} {text!r}: not a cluster target",
+        f"use {CLUSTER_CHOICES} (kind on a laptop, node on a kubeadm control-plane node, "
+        "context:NAME for a shared cluster)",
+    )
+
+
+def chosen_cluster(given: str | ClusterChoice | None = None) -> ClusterChoice:
+    """The cluster target: ``--cluster``/``--context`` when given, else ``LABTUI_CLUSTER``,
+    else ``LABTUI_CONTEXT`` (a shared cluster), else kind.
+
+    The one place these environment variables are read. ``given`` is a ``--cluster``
+    value (``kind``, ``node``, ``context:NAME``).
     """
-    return given or os.environ.get(CONTEXT_ENV) or None
+    if isinstance(given, ClusterChoice):
+        return given
+    if given:
+        return parse_cluster(given)
+    env = os.environ.get(CLUSTER_ENV)
+    if env:
+        return parse_cluster(env, CLUSTER_ENV + "=")
+    context = os.environ.get(CONTEXT_ENV)
+    return ClusterChoice("context", context) if context else ClusterChoice()
 
 
 def uses_cluster(scenario: Scenario) -> bool:
@@ -68,15 +113,19 @@ def learner_namespace(learner: str, scenario_id: str) -> str:
 
 
 def target_for(
-    scenario: Scenario, lab_dir: Path, learner: str, context: str | None
+    scenario: Scenario, lab_dir: Path, learner: str, choice: ClusterChoice
 ) -> ClusterTarget | None:
     """Where ``scenario``'s Kubernetes side lives for ``learner``; None for a lab without one."""
     if not uses_cluster(scenario):
         return None
-    if context:
+    if choice.context:
         return ClusterTarget(
-            lab_dir / KUBECONFIG_FILE, learner_namespace(learner, scenario.id), context=context
+            lab_dir / KUBECONFIG_FILE,
+            learner_namespace(learner, scenario.id),
+            context=choice.context,
         )
+    if choice.mode == "node":
+        return ClusterTarget(lab_dir / KUBECONFIG_FILE, spec_of(scenario).namespace, node=True)
     return ClusterTarget(
         lab_dir / KUBECONFIG_FILE,
         spec_of(scenario).namespace,
@@ -173,6 +222,23 @@ def bring_up(
         kube.ensure_namespace(
             namespace, {SCENARIO_LABEL: scenario.id, LEARNER_LABEL: dns_label(learner)}
         )
+    elif target.node:
+        from labtui.engine import node_target
+
+        notify("using this machine's kubeadm cluster (--cluster node)")
+        write_atomic(config, _set_namespace(node_target.admin_kubeconfig(), namespace))
+        kube = _client(config)
+        kube.wait_api(timeout=30)
+        node_target.record_before(kube, lab_dir)
+        if spec.audit or spec.encryption or spec.admission:
+            settings = node_target.ApiServerSettings(kube, scenario.id, notify)
+            try:
+                settings.apply(spec, lab_dir)
+            except LabError:
+                # Never leave the API server half-changed: back to the manifest it had.
+                settings.restore()
+                raise
+        kube.ensure_namespace(namespace, {SCENARIO_LABEL: scenario.id})
     else:
         assert target.kind_cluster is not None
         find_tool("kubectl")
@@ -207,6 +273,10 @@ def bring_up(
             _check_scope(objects, namespace, rel)
         notify(f"applying {rel}")
         for obj in objects:
+            if target.node:
+                # On a cluster that outlives the lab, what the lab made carries its name.
+                meta = obj.setdefault("metadata", {})
+                meta.setdefault("labels", {})[SCENARIO_LABEL] = scenario.id
             applied = kube.apply(obj, namespace)
             if obj.get("kind") in ("Deployment", "Pod"):
                 waiting.append(applied)
@@ -224,8 +294,9 @@ def bring_up(
     marker.write_text("\n".join(spec.manifests) + "\n")
 
 
-def tear_down(scenario: Scenario, target: ClusterTarget, notify: Notify) -> None:
-    """Delete the lab's kind cluster, or its namespace on an existing cluster (only if labelled ours)."""
+def tear_down(scenario: Scenario, target: ClusterTarget, lab_dir: Path, notify: Notify) -> None:
+    """Delete the lab's kind cluster, its namespace on a shared cluster (only if labelled
+    ours), or on a kubeadm node what the lab made and the API server settings it changed."""
     if target.context:
         if not target.kubeconfig.is_file():
             return
@@ -236,17 +307,55 @@ def tear_down(scenario: Scenario, target: ClusterTarget, notify: Notify) -> None
             notify(f"deleting namespace {namespace}")
             kube.delete("v1", "namespaces", namespace)
         return
+    if target.node:
+        _node_tear_down(scenario, target, lab_dir, notify)
+        return
     if shell.which("kind") is None or target.kind_cluster is None:
         return
     notify(f"deleting kind cluster {target.kind_cluster}")
     KindDriver().delete(target.kind_cluster)
 
 
+def _node_tear_down(
+    scenario: Scenario, target: ClusterTarget, lab_dir: Path, notify: Notify
+) -> None:
+    from labtui.engine import node_target
+
+    if node_target.unavailable():
+        return
+    kube = _client(target.kubeconfig) if target.kubeconfig.is_file() else None
+    if kube is None:
+        from labtui.drivers.kube import KubeClient
+
+        kube = KubeClient.from_text(node_target.admin_kubeconfig())
+    settings = node_target.ApiServerSettings(kube, scenario.id, notify)
+    node_target.leave_as_found(kube, lab_dir, scenario.id, notify)
+    spec = spec_of(scenario)
+    if settings.holder() == scenario.id and spec.encryption:
+        # Secrets written while the lab's keys were on would be unreadable once the
+        # API server goes back to its own configuration: store them as plain text first.
+        config = lab_dir / spec.encryption.config
+        try:
+            decrypt = node_target.decrypting_config(config.read_text())
+        except (OSError, yaml.YAMLError):
+            decrypt = None
+        if decrypt is not None:
+            write_atomic(config.parent / node_target.DECRYPT_FILE, decrypt)
+            settings.apply(spec, lab_dir, encryption_file=node_target.DECRYPT_FILE)
+            node_target.rewrite_secrets(kube, notify)
+            (config.parent / node_target.DECRYPT_FILE).unlink(missing_ok=True)
+    settings.restore()
+
+
 def session_env(target: ClusterTarget | None) -> dict[str, str]:
     """What solution commands, checks and the learner's shell need to reach the lab's cluster."""
     if target is None:
         return {}
-    env = {"KUBECONFIG": str(target.kubeconfig), "LAB_NAMESPACE": target.namespace}
+    env = {
+        "KUBECONFIG": str(target.kubeconfig),
+        "LAB_NAMESPACE": target.namespace,
+        "LAB_CLUSTER_TARGET": target.mode,
+    }
     if target.kind_cluster:
         env["LAB_CLUSTER"] = target.kind_cluster
     return env
@@ -255,16 +364,43 @@ def session_env(target: ClusterTarget | None) -> dict[str, str]:
 def add_templates(
     templates: TemplateContext, scenario: Scenario, target: ClusterTarget | None
 ) -> None:
-    """``{namespace}``, ``{kubeconfig}``, ``{cluster_name}``, ``{control_plane}``, ``{worker}``."""
+    """``{namespace}``, ``{kubeconfig}``, ``{cluster_name}``, ``{control_plane}``, ``{worker}``,
+    ``{on_node}`` and ``{node_where}``.
+
+    ``{control_plane}`` is the control-plane Node's name (on kind also its container's).
+    ``{on_node}`` is what goes before a command to run it on that node: ``docker exec
+    NODE `` on kind, nothing on a kubeadm node. ``{node_where}`` says where the node is.
+    """
     if target is None:
         return
     from labtui.drivers.kind import control_plane, node_names
 
-    name = cluster_name(scenario.id)
     templates.set("namespace", target.namespace)
     templates.set("kubeconfig", str(target.kubeconfig))
+    templates.set("cluster_target", target.mode)
+    if target.node:
+        from labtui.engine import node_target
+
+        templates.set("cluster_name", "kubernetes")
+        templates.set_lazy(
+            "control_plane", lambda: node_target.control_plane_name(_client(target.kubeconfig))
+        )
+        templates.set("on_node", "")
+        templates.set(
+            "node_where",
+            "this machine: you are on the cluster's control-plane node, as root",
+        )
+        return
+    name = cluster_name(scenario.id)
     templates.set("cluster_name", name)
-    templates.set("control_plane", control_plane(name))
+    node = control_plane(name)
+    templates.set("control_plane", node)
+    templates.set("on_node", f"docker exec {node} ")
+    templates.set(
+        "node_where",
+        f"the Docker container `{node}` (a kind node; `docker exec -it {node} bash` opens a "
+        "shell on it)",
+    )
     nodes = node_names(name, spec_of(scenario).workers)
     if len(nodes) > 1:
         templates.set("worker", nodes[1])

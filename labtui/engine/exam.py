@@ -75,7 +75,7 @@ def _wall() -> str:
 class Exam:
     """One sitting of an exam. ``clock`` gives seconds (monotonic); tests pass a fake one.
 
-    ``kube_context``: the existing cluster (``--context``) the Kubernetes labs run on.
+    ``cluster``: where the Kubernetes labs run (``--cluster``: kind, node, context:NAME).
     """
 
     def __init__(
@@ -85,7 +85,7 @@ class Exam:
         minutes: float | None = None,
         clock: Clock = time.monotonic,
         docker: DockerDriver | None = None,
-        kube_context: str | None = None,
+        cluster: str | None = None,
     ) -> None:
         self.plan = plan
         self.definition = plan.definition
@@ -99,9 +99,7 @@ class Exam:
         self.store = ProgressStore(self.learner, path=Path(self._tmp.name) / "progress.json")
         self.docker = docker
         self.sessions = {
-            sid: Session(
-                e.scenario, e.folder, store=self.store, docker=docker, context=kube_context
-            )
+            sid: Session(e.scenario, e.folder, store=self.store, docker=docker, cluster=cluster)
             for sid, e in plan.entries.items()
             if e.scenario is not None
         }

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Protocol
 
 from labtui.checks import CheckContext
-from labtui.checks.base import ValueUnavailable
+from labtui.checks.base import ValueUnavailable, node_argv
 from labtui.checks.values import resolve_value
 from labtui.drivers import shell
 from labtui.engine.lab_dir import write_files
-from labtui.errors import InvalidInput, LabError
-from labtui.scenario.model import Scenario, Solution, Task
+from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
+from labtui.notify import Notify
+from labtui.scenario.model import Scenario, Solution, Step, Task
 from labtui.scenario.templates import TemplateContext
 from labtui.state.progress import ProgressStore, ScenarioProgress
 
@@ -80,34 +81,58 @@ def reveal_solution(lab: Lab, task_id: str) -> Solution:
     return solution
 
 
+def _step_argv(lab: Lab, task: Task, step: list[str] | Step) -> tuple[list[str], float]:
+    """A solution step as a command on this machine, and its time limit."""
+    if isinstance(step, list):
+        return lab.templates.render_argv(step), SOLUTION_TIMEOUT
+    argv = lab.templates.render_argv(step.command)
+    if step.node is not None:
+        argv = node_argv(lab.context(task), step.node, argv)
+    return argv, step.timeout or SOLUTION_TIMEOUT
+
+
 def solution_steps(lab: Lab, task_id: str) -> list[str]:
     """The reference solution as the commands a learner would type."""
     task = lab.task(task_id)
     if task.solution is None:
         return []
-    steps = [
-        " ".join(shlex.quote(a) for a in lab.templates.render_argv(argv))
-        for argv in task.solution.run
-    ]
+    steps = []
+    for step in task.solution.run:
+        try:
+            argv, _ = _step_argv(lab, task, step)
+        except EnvironmentUnavailable as exc:
+            steps.append(f"(unavailable here: {exc.message})")
+            continue
+        steps.append(" ".join(shlex.quote(a) for a in argv))
     steps += [f"write {path}" for path in task.solution.files]
     if task.solution.answer is not None:
         steps.append("answer: (computed from your environment)")
     return steps
 
 
-def apply_solution(lab: Lab, task_id: str) -> list[shell.CommandResult]:
-    """Run the reference solution; raises LabError when a step fails."""
+def apply_solution(
+    lab: Lab, task_id: str, notify: Notify | None = None
+) -> list[shell.CommandResult]:
+    """Run the reference solution; raises LabError when a step fails.
+
+    ``notify`` hears each step before it runs (with its time limit when it has one of
+    its own), so a long step is never silent.
+    """
     task = lab.task(task_id)
     solution = solution_of(task)
     lab.lab_dir.mkdir(parents=True, exist_ok=True)
     write_files(lab.lab_dir, solution.files, lab.templates.render)
     done = []
-    for argv in solution.run:
-        rendered = lab.templates.render_argv(argv)
-        res = shell.run(rendered, timeout=SOLUTION_TIMEOUT, cwd=lab.lab_dir, env=lab.env)
+    total = len(solution.run)
+    for number, step in enumerate(solution.run, 1):
+        rendered, timeout = _step_argv(lab, task, step)
+        if notify is not None:
+            limit = f" (up to {timeout:g} s)" if timeout != SOLUTION_TIMEOUT else ""
+            notify(f"{task_id}: step {number}/{total}: {shlex.join(rendered)}{limit}")
+        res = shell.run(rendered, timeout=timeout, cwd=lab.lab_dir, env=lab.env)
         done.append(res)
         if not res.ok:
-            why = "timed out" if res.timed_out else f"exited {res.exit_code}"
+            why = f"timed out after {timeout:g} s" if res.timed_out else f"exited {res.exit_code}"
             detail = (res.stderr or res.stdout).strip().splitlines()
             raise LabError(
                 f"solution step `{' '.join(rendered)}` {why}",

@@ -188,7 +188,7 @@ class Environment:
                     self.docker.release(claim.volume)
         report.removed += podman_cleanup.tear_down(self.scenario, self.lab_dir, self.templates)
         if self.cluster is not None:
-            clusters.tear_down(self.scenario, self.cluster, notify)
+            clusters.tear_down(self.scenario, self.cluster, self.lab_dir, notify)
         shutil.rmtree(self.lab_dir, ignore_errors=True)
         record_path(self.scenario.id).unlink(missing_ok=True)
         notify("environment removed")

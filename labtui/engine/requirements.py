@@ -8,6 +8,7 @@ from pathlib import Path
 
 from labtui.drivers import shell
 from labtui.drivers.docker import DockerDriver
+from labtui.engine.clusters import ClusterChoice
 from labtui.errors import LabError
 from labtui.scenario.model import Requirement, Scenario
 
@@ -18,13 +19,18 @@ class Availability:
 
     docker_error: str | None = None
     tools: dict[str, bool] = field(default_factory=dict)
-    # The existing cluster (``--context``) Kubernetes labs run on; None for kind clusters.
-    context: str | None = None
+    # Where Kubernetes labs run: kind clusters, this kubeadm node, or a shared cluster.
+    choice: ClusterChoice = field(default_factory=ClusterChoice)
+
+    @property
+    def context(self) -> str | None:
+        """The shared cluster's kube context (``--context``); None for kind and node."""
+        return self.choice.context
 
     @classmethod
-    def probe(cls, docker: DockerDriver | None = None, context: str | None = None) -> Availability:
-        """``context`` as given on the command line; ``LABTUI_CONTEXT`` stands in for it."""
-        from labtui.engine.clusters import chosen_context
+    def probe(cls, docker: DockerDriver | None = None, cluster: str | None = None) -> Availability:
+        """``cluster`` as given on the command line; ``LABTUI_CLUSTER`` stands in for it."""
+        from labtui.engine.clusters import chosen_cluster
 
         docker = docker or DockerDriver(timeout=5)
         try:
@@ -33,7 +39,7 @@ class Availability:
         except LabError as exc:
             error = exc.message
         tools = {name: shell.which(name) is not None for name in ("kind", "kubectl")}
-        return cls(error, tools, chosen_context(context))
+        return cls(error, tools, chosen_cluster(cluster))
 
     def missing(self, scenario: Scenario) -> list[str]:
         """Why ``scenario`` cannot run here, e.g. ``needs kind: not found on PATH``; empty when it can."""
@@ -41,6 +47,10 @@ class Availability:
         needs = set(scenario.requires)
         if self.context and needs & {Requirement.kind, Requirement.cluster}:
             return context_missing(scenario, self)
+        node = self.choice.mode == "node"
+        if node and needs & {Requirement.kind, Requirement.cluster}:
+            reasons += node_missing()
+            needs -= {Requirement.kind}
         if needs & {Requirement.docker, Requirement.kind} and self.docker_error:
             reasons.append(f"needs docker: {self.docker_error}")
         if Requirement.kind in needs:
@@ -54,7 +64,7 @@ class Availability:
         if not reasons and scenario.tasks:
             # A lab none of whose tasks can run here is as unavailable as one that says so.
             per_task = [
-                task_missing(list(t.requires), self.docker_error, scenario.tools)
+                task_missing(list(t.requires), self.docker_error, scenario.tools, node)
                 for t in scenario.tasks
             ]
             if all(per_task):
@@ -68,6 +78,7 @@ class TaskNeeds:
 
     docker: DockerDriver
     install: dict[str, str] = field(default_factory=dict)
+    node: bool = False
     _missing: dict[str, list[str]] = field(default_factory=dict)
 
     def missing(self, task_id: str, needs: list[str]) -> list[str]:
@@ -80,7 +91,7 @@ class TaskNeeds:
                     self.docker.ping()
                 except LabError as exc:
                     docker_error = exc.message
-            self._missing[task_id] = task_missing(needs, docker_error, self.install)
+            self._missing[task_id] = task_missing(needs, docker_error, self.install, self.node)
         return self._missing[task_id]
 
 
@@ -105,17 +116,38 @@ def _kernel_feature_missing(need: str) -> str | None:
 KERNEL_FEATURES = ("apparmor",)
 
 
+def node_missing() -> list[str]:
+    """Why this machine is not a kubeadm control-plane node labs can use (``--cluster node``)."""
+    from labtui.engine import node_target
+
+    reasons = []
+    why = node_target.unavailable()
+    if why:
+        reasons.append(f"needs the kubeadm node (--cluster node): {why}")
+    if shell.which("kubectl") is None:
+        reasons.append("needs kubectl: not found on PATH")
+    return reasons
+
+
 def task_missing(
-    needs: list[str], docker_error: str | None = None, install: Mapping[str, str] | None = None
+    needs: list[str],
+    docker_error: str | None = None,
+    install: Mapping[str, str] | None = None,
+    node: bool = False,
 ) -> list[str]:
     """Why a task's own ``requires`` cannot be met here; empty when it can.
 
     ``docker``, ``kind`` and ``cluster`` name environments; ``apparmor`` a kernel
     feature; any other entry is a program that must be on PATH (``ctr``, ``podman``),
     whose install line, when the scenario gives one in ``tools``, ends the reason.
+    With ``node`` (``--cluster node``) the kubeadm node this runs on is the lab's
+    cluster, so ``kind`` needs that node instead of kind and Docker.
     """
     reasons: list[str] = []
     for need in needs:
+        if node and need == Requirement.kind:
+            reasons += node_missing()
+            continue
         if need in KERNEL_FEATURES:
             why = _kernel_feature_missing(need)
             if why:

@@ -62,22 +62,25 @@ class Session:
         folder: Path,
         store: ProgressStore | None = None,
         docker: DockerDriver | None = None,
-        context: str | None = None,
+        cluster: str | None = None,
     ) -> None:
         self.scenario = scenario
         self.folder = folder
         self.store = store or ProgressStore()
         self.docker = docker or DockerDriver()
         self.lab_dir = paths.lab_dir(scenario.id)
-        # An existing cluster (kube context) instead of a kind cluster of the lab's own.
-        self.kube_context = clusters.chosen_context(context)
+        # kind (a cluster of the lab's own), node (the kubeadm node labtui runs on)
+        # or a shared cluster's kube context.
+        self.cluster_choice = clusters.chosen_cluster(cluster)
         self.cluster: ClusterTarget | None = clusters.target_for(
-            scenario, self.lab_dir, self.store.learner, self.kube_context
+            scenario, self.lab_dir, self.store.learner, self.cluster_choice
         )
         self.templates: TemplateContext = lab_templates(
             scenario, self.lab_dir, self.store.learner, self.docker, self.cluster
         )
-        self._needs = TaskNeeds(self.docker, dict(scenario.tools))
+        self._needs = TaskNeeds(
+            self.docker, dict(scenario.tools), node=self.cluster_choice.mode == "node"
+        )
 
     @functools.cached_property
     def owner(self) -> str:
@@ -256,6 +259,8 @@ class Session:
         """The reference solution as the commands a learner would type."""
         return guidance.solution_steps(self, task_id)
 
-    def apply_solution(self, task_id: str) -> list[shell.CommandResult]:
+    def apply_solution(
+        self, task_id: str, notify: Notify | None = None
+    ) -> list[shell.CommandResult]:
         """Run the reference solution; raises LabError when a step fails."""
-        return guidance.apply_solution(self, task_id)
+        return guidance.apply_solution(self, task_id, notify)

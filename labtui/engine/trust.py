@@ -30,6 +30,7 @@ from labtui.scenario.model import (
     ExecCheck,
     Scenario,
     Solution,
+    Step,
     ValueSource,
 )
 from labtui.state import paths
@@ -187,8 +188,13 @@ def _value_sources(node: object) -> Iterator[ValueSource]:
             yield from _value_sources(item)
 
 
+ON_NODE_RISK = "runs on the cluster's node (on a kubeadm node: on this machine, as you)"
+
+
 def _command(where: str, argv: list[str]) -> Finding:
     risks = command_risks(argv)
+    if " node" in where:
+        risks = [ON_NODE_RISK, *risks]
     return Finding(where, shlex.join(argv), "; ".join(risks) if risks else None)
 
 
@@ -198,16 +204,28 @@ def _task_findings(checks: list[BaseModel], solution: Solution | None) -> list[F
         if isinstance(check, CommandCheck):
             out.append(_command("check", check.command))
         elif isinstance(check, ExecCheck):
-            out.append(_command(f"check in {check.container}", check.command))
+            where = check.container if check.container else f"on the {check.node} node"
+            out.append(_command(f"check {where}", check.command))
     parts: list[tuple[str, object]] = [("check", checks)]
     if solution is not None:
-        out += [_command("solution", argv) for argv in solution.run]
+        for step in solution.run:
+            if isinstance(step, Step):
+                where = f"solution on the {step.node} node" if step.node else "solution"
+                out.append(_command(where, step.command))
+            else:
+                out.append(_command("solution", step))
         parts.append(("solution", solution.answer))
     for label, part in parts:
         for source in _value_sources(part):
             if source.command is None:
                 continue
-            place = f" in {source.container}" if source.container else ""
+            place = (
+                f" in {source.container}"
+                if source.container
+                else f" on the {source.node} node"
+                if source.node
+                else ""
+            )
             out.append(_command(f"{label}{place} (computes an answer)", source.command))
     return out
 

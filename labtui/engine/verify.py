@@ -74,12 +74,12 @@ def verify(
     folder: Path,
     docker: DockerDriver | None = None,
     progress: Notify = quiet,
-    context: str | None = None,
+    cluster: str | None = None,
 ) -> VerifyReport:
     report = VerifyReport(scenario.id)
     with tempfile.TemporaryDirectory(prefix="labtui-verify-") as tmp:
         store = ProgressStore("verify", path=Path(tmp) / "progress.json")
-        session = Session(scenario, folder, store=store, docker=docker, context=context)
+        session = Session(scenario, folder, store=store, docker=docker, cluster=cluster)
         try:
             progress("resetting the environment")
             session.down()
@@ -100,7 +100,7 @@ def verify(
                     break
                 progress(f"{task.id}: applying the solution")
                 try:
-                    session.apply_solution(task.id)
+                    session.apply_solution(task.id, progress)
                 except EnvironmentUnavailable:
                     raise
                 except LabError as exc:

@@ -45,8 +45,22 @@ class Difficulty(StrEnum):
 class Requirement(StrEnum):
     local = "local"
     docker = "docker"
+    # A cluster of the lab's own with node access: a kind cluster made for the lab,
+    # or the kubeadm control-plane node labtui runs on (``--cluster node``).
     kind = "kind"
     cluster = "cluster"
+
+
+class NodeRole(StrEnum):
+    """A node of the lab's cluster that a check or a solution step runs on.
+
+    Resolved per cluster target: ``docker exec`` into the kind node container, a
+    process on this machine when labtui runs on a kubeadm control-plane node, and
+    unavailable on a shared cluster (``--context``).
+    """
+
+    control_plane = "control-plane"
+    worker = "worker"
 
 
 def first_duplicate(values: Iterable[str]) -> str | None:
@@ -314,13 +328,17 @@ class ValueSource(Strict):
     """A value computed from the environment when a check runs.
 
     Exactly one of: ``value`` (a template), ``command`` (run on the host),
-    ``container`` + ``command`` (exec inside a container), ``container`` + ``field``
-    (a ``docker inspect`` field path). ``extract`` takes the first group of a regex
+    ``container`` + ``command`` (exec inside a container), ``node`` + ``command``
+    (run on a node of the lab's cluster), ``container`` + ``field`` (a ``docker
+    inspect`` field path). ``extract`` takes the first group of a regex
     (multiline) from the result.
     """
 
     value: str | None = None
     container: str | None = None
+    node: NodeRole | None = Field(
+        default=None, description="With command: run it on this node of the lab's cluster."
+    )
     command: list[str] | None = None
     field: str | None = None
     certificate: str | None = Field(
@@ -345,6 +363,8 @@ class ValueSource(Strict):
             )
         if self.container is not None and self.command is None and self.field is None:
             raise ValueError("container needs command (exec) or field (inspect)")
+        if self.node is not None and (self.command is None or self.container is not None):
+            raise ValueError("node needs command, and cannot be combined with container")
         if self.certificate is not None and self.field is None:
             raise ValueError("certificate needs field (e.g. subject.CN, issuer.CN, signer)")
         return self
@@ -381,12 +401,25 @@ class CommandCheck(CheckBase, OutputExpectations):
 
 
 class ExecCheck(CheckBase, OutputExpectations):
-    """Run a command inside a running container and test its exit code and output."""
+    """Run a command inside a running container, or on a node of the lab's cluster."""
 
     kind: Literal["exec"]
-    container: str
+    container: str | None = None
+    node: NodeRole | None = Field(
+        default=None,
+        description="Run on this node instead of in a container: docker exec into a kind "
+        "node, a process here on a kubeadm node.",
+    )
     command: Argv
     user: str | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ExecCheck:
+        if (self.container is None) == (self.node is None):
+            raise ValueError("give exactly one of container or node")
+        if self.node is not None and self.user is not None:
+            raise ValueError("user applies to container only")
+        return self
 
 
 class ContainerCheck(CheckBase):
@@ -763,10 +796,27 @@ CHECK_KINDS: tuple[str, ...] = (
 # --------------------------------------------------------------------------- tasks
 
 
+class Step(Strict):
+    """A solution command with a place or a time limit of its own."""
+
+    command: Argv
+    node: NodeRole | None = Field(
+        default=None, description="Run on this node of the lab's cluster instead of the host."
+    )
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="Seconds before the step is cut (default 120); long steps report progress.",
+    )
+
+
 class Solution(Strict):
     explanation: str = ""
-    run: list[Argv] = Field(
-        default=[], description="Commands run on the host in the lab directory, in order."
+    run: list[Argv | Step] = Field(
+        default=[],
+        description="Commands run on the host in the lab directory, in order; "
+        "{command, node, timeout} for one on a node or with its own time limit.",
     )
     files: dict[str, str] = Field(
         default={}, description="Files written into the lab directory (templated)."

@@ -29,9 +29,14 @@ class TemplateContext:
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._values: dict[str, str] = dict(values or {})
         self._resolvers: dict[str, Resolver] = {}
+        self._lazy: dict[str, Callable[[], str]] = {}
 
     def set(self, name: str, value: str) -> None:
         self._values[name] = value
+
+    def set_lazy(self, name: str, compute: Callable[[], str]) -> None:
+        """``{name}`` computed the first time it is used (it may ask the cluster), then kept."""
+        self._lazy[name] = compute
 
     def add_resolver(self, prefix: str, resolver: Resolver) -> None:
         """``resolver(["c1", "id"])`` answers ``{prefix.c1.id}``."""
@@ -40,10 +45,13 @@ class TemplateContext:
     def lookup(self, name: str) -> str:
         if name in self._values:
             return self._values[name]
+        if name in self._lazy:
+            self._values[name] = self._lazy.pop(name)()
+            return self._values[name]
         head, _, rest = name.partition(".")
         if head in self._resolvers and rest:
             return self._resolvers[head](rest.split("."))
-        known = sorted([*self._values, *(f"{p}.…" for p in self._resolvers)])
+        known = sorted([*self._values, *self._lazy, *(f"{p}.…" for p in self._resolvers)])
         raise TemplateError(f"unknown template name {{{name}}}; known: {', '.join(known)}")
 
     def render(self, text: str, strict: bool = True) -> str:

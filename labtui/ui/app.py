@@ -45,12 +45,12 @@ class LabApp(App[None]):
         catalog: Catalog | None = None,
         probe: Callable[[], Availability] | None = None,
         diagnose: Callable[[], Diagnosis] | None = None,
-        kube_context: str | None = None,
+        cluster: str | None = None,
     ) -> None:
         super().__init__()
         self._scenario_dirs = list(scenario_dirs)
         self._learner = learner
-        self._kube_context = kube_context
+        self._cluster = cluster
         self._catalog = catalog
         self._cacheable = catalog is None
         self._probe = probe
@@ -76,9 +76,9 @@ class LabApp(App[None]):
         return self._learner
 
     @property
-    def kube_context(self) -> str | None:
+    def cluster_target(self) -> str | None:
         """``--context NAME`` as given: the existing cluster Kubernetes labs run on."""
-        return self._kube_context
+        return self._cluster
 
     # -- engine access (called from workers)
 
@@ -118,7 +118,7 @@ class LabApp(App[None]):
             return self._probe()
         from labtui.engine.requirements import Availability
 
-        available = Availability.probe(context=self._kube_context)
+        available = Availability.probe(cluster=self._cluster)
         import labtui.engine.session  # noqa: F401  (warm the import before a lab opens)
 
         return available
@@ -128,13 +128,13 @@ class LabApp(App[None]):
             return self._diagnose()
         from labtui.doctor import diagnose
 
-        return diagnose(context=self._kube_context)
+        return diagnose(cluster=self._cluster)
 
     def session_for(self, entry: Entry) -> Session:
         from labtui.engine.session import Session
 
         assert entry.scenario is not None
-        return Session(entry.scenario, entry.folder, store=self.store, context=self._kube_context)
+        return Session(entry.scenario, entry.folder, store=self.store, cluster=self._cluster)
 
     def handoff_for(self, session: Session) -> Handoff:
         from labtui.engine.handoff import shell_handoff
@@ -221,6 +221,6 @@ class LabApp(App[None]):
 def run_app(
     scenario_dirs: list[str] | None = None,
     learner: str | None = None,
-    kube_context: str | None = None,
+    cluster: str | None = None,
 ) -> None:
-    LabApp(scenario_dirs or [], learner, kube_context=kube_context).run()
+    LabApp(scenario_dirs or [], learner, cluster=cluster).run()

@@ -21,7 +21,7 @@ def start_exam(app: object, entry: Entry) -> None:
     from labtui.ui.screens.exam import ExamScreen
 
     assert isinstance(app, LabApp)
-    exam = Exam(plan_for_entry(entry), app.store.learner, kube_context=app.kube_context)
+    exam = Exam(plan_for_entry(entry), app.store.learner, cluster=app.cluster_target)
     app.push_screen(ExamScreen(exam))
 
 

@@ -207,5 +207,5 @@ def test_serve_command_keeps_packs_and_learner(tmp_path: Path) -> None:
 
 
 def test_serve_command_hands_the_context_to_each_browser_s_app() -> None:
-    command = serve_command([], None, "classroom")
-    assert command.endswith("-m labtui --context classroom")
+    command = serve_command([], None, "context:classroom")
+    assert command.endswith("-m labtui --cluster context:classroom")

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from labtui.cli import main
 from labtui.drivers.kube import KubeClient
 from labtui.engine import clusters
+from labtui.engine.clusters import ClusterChoice
 from labtui.engine.requirements import Availability
 from labtui.engine.session import Session
 from labtui.errors import EnvironmentUnavailable, InvalidInput
@@ -40,7 +41,10 @@ def entry(sid: str) -> tuple[Scenario, Path]:
 def session(sid: str, tmp_path: Path, context: str | None = None, learner: str = "ada") -> Session:
     sc, folder = entry(sid)
     return Session(
-        sc, folder, store=ProgressStore(learner, path=tmp_path / "p.json"), context=context
+        sc,
+        folder,
+        store=ProgressStore(learner, path=tmp_path / "p.json"),
+        cluster=f"context:{context}" if context else None,
     )
 
 
@@ -84,7 +88,9 @@ def test_catalog_says_kind_labs_need_kind_here(sid: str) -> None:
 
 
 def test_on_an_existing_cluster_only_namespaced_labs_are_available() -> None:
-    here = Availability(None, {"kind": False, "kubectl": True}, context="classroom")
+    here = Availability(
+        None, {"kind": False, "kubectl": True}, ClusterChoice("context", "classroom")
+    )
     available = {sid: here.missing(entry(sid)[0]) for sid in KIND_LABS}
     assert available["rbac-least-privilege"] == []
     assert available["secrets-in-kubernetes"] == []
@@ -93,7 +99,9 @@ def test_on_an_existing_cluster_only_namespaced_labs_are_available() -> None:
     assert "its own nodes" in available["admission-control"][0]
     assert "node access or cluster-wide configuration" in available["apiserver-access"][0]
     assert all("--context" in r[0] for sid, r in available.items() if r)
-    no_kubectl = Availability(None, {"kind": False, "kubectl": False}, context="classroom")
+    no_kubectl = Availability(
+        None, {"kind": False, "kubectl": False}, ClusterChoice("context", "classroom")
+    )
     assert no_kubectl.missing(entry("rbac-least-privilege")[0]) == [
         "needs kubectl: not found on PATH"
     ]
@@ -138,25 +146,25 @@ def test_labtui_context_stands_in_for_the_option(
     assert cluster_detail().startswith("--context from-env ")
     assert cluster_detail("--context", "given").startswith("--context given ")
     assert os.environ["LABTUI_CONTEXT"] == "from-env"
-    assert clusters.chosen_context(None) == "from-env"
-    assert Availability.probe(context="given").context == "given"
+    assert clusters.chosen_cluster(None) == ClusterChoice("context", "from-env")
+    assert Availability.probe(cluster="context:given").context == "given"
 
 
 def test_exams_and_the_app_run_their_labs_on_the_given_context() -> None:
     from labtui.engine.exam import Exam, plan_exam
     from labtui.ui.app import LabApp
 
-    exam = Exam(plan_exam("rbac-least-privilege"), "ada", kube_context="classroom")
-    assert {s.kube_context for s in exam.sessions.values()} == {"classroom"}
+    exam = Exam(plan_exam("rbac-least-privilege"), "ada", cluster="context:classroom")
+    assert {s.cluster_choice.context for s in exam.sessions.values()} == {"classroom"}
     assert exam.sessions["rbac-least-privilege"].render("{namespace}") == (
         "labtui-ada-rbac-least-privilege"
     )
     exam.close()
-    app = LabApp(learner="ada", kube_context="classroom")
+    app = LabApp(learner="ada", cluster="context:classroom")
     lab = app.session_for(Catalog().find("rbac-least-privilege"))
-    assert lab.kube_context == "classroom"
+    assert lab.cluster_choice.context == "classroom"
     kind = LabApp(learner="ada").session_for(Catalog().find("rbac-least-privilege"))
-    assert kind.kube_context is None
+    assert kind.cluster_choice == ClusterChoice("kind")
 
 
 @pytest.mark.parametrize("sid", KIND_LABS)

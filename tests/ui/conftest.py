@@ -45,7 +45,7 @@ def trusted_pack(data_dir: Path) -> None:
 
 def fixed_availability() -> Availability:
     """Docker answers, kind is missing: the same catalog picture on every machine."""
-    return Availability(docker_error=None, tools={"kind": False, "kubectl": True}, context=None)
+    return Availability(docker_error=None, tools={"kind": False, "kubectl": True})
 
 
 def fixed_diagnosis() -> Diagnosis:

@@ -363,7 +363,7 @@ async def test_status_line_shows_whether_the_kind_cluster_is_up(
     from labtui.engine.requirements import Availability
 
     def with_kind() -> Availability:
-        return Availability(docker_error=None, tools={"kind": True, "kubectl": True}, context=None)
+        return Availability(docker_error=None, tools={"kind": True, "kubectl": True})
 
     # Not trusted, and the answer is no: nothing starts a real cluster where kind is installed.
     pack = write_pack(tmp_path, "ui-cluster", (PACK / "ui-cluster" / "scenario.yaml").read_text())

@@ -300,10 +300,10 @@ class ExamApp(App[ExamResult | None]):
 
 
 def run_exam_app(
-    plan: ExamPlan, learner: str, minutes: float | None, kube_context: str | None = None
+    plan: ExamPlan, learner: str, minutes: float | None, cluster: str | None = None
 ) -> ExamResult | None:
     """Run the exam in the terminal; environments are removed however the app ends."""
-    exam = Exam(plan, learner, minutes=minutes, kube_context=kube_context)
+    exam = Exam(plan, learner, minutes=minutes, cluster=cluster)
     try:
         ExamApp(exam).run()
     finally:

@@ -171,7 +171,7 @@ def cluster_state(session: Session) -> str:
     from labtui.engine.clusters import uses_cluster
     from labtui.errors import LabError
 
-    if session.kube_context or not uses_cluster(session.scenario):
+    if session.cluster_choice.mode != "kind" or not uses_cluster(session.scenario):
         return ""
     try:
         attrs = session.docker.inspect(control_plane(cluster_name(session.scenario.id)))

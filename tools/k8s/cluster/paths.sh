@@ -15,6 +15,13 @@ KUBEADM_CONF_DIR=/etc/kubernetes
 ADMIN_CONF=$KUBEADM_CONF_DIR/admin.conf
 # Directories kubeadm and the kubelet fill; removed whole by cluster-down.sh.
 CLUSTER_DIRS=(/etc/kubernetes /var/lib/etcd /var/lib/kubelet "$CTRD_ROOT" "$CTRD_STATE" "$CLUSTER_RUN" "$CLUSTER_LOG")
+# As on a kubeadm node, some tools are on PATH and crictl knows the runtime: links in
+# /usr/local/bin to the built binaries and /etc/crictl.yaml, each made only where
+# nothing was, marked as the cluster's, and removed with it.
+NODE_TOOL_DIR=/usr/local/bin
+NODE_TOOLS=(crictl kubeadm kubelet etcdctl)
+CRICTL_CONF=/etc/crictl.yaml
+CRICTL_MARK="# labtui-cluster: removed by scripts/cluster-down.sh"
 # Mount points under these belong to the cluster (kubelet volumes, sandbox shm,
 # container root filesystems, pod network namespaces).
 CLUSTER_MOUNT_PREFIXES=(/var/lib/kubelet "$CTRD_ROOT" "$CTRD_STATE" "$CLUSTER_RUN")

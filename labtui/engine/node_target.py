@@ -1,0 +1,446 @@
+"""The kubeadm cluster whose control-plane node labtui runs on (``--cluster node``).
+
+The situation of a learner on a classroom VM, a Killercoda or killer.sh node, or a
+Vagrant box: root on the control-plane node of a kubeadm cluster. Labs reach the
+cluster with kubeadm's ``/etc/kubernetes/admin.conf``, run node commands here, and
+apply their API server settings (audit logging, encryption at rest, admission
+plugins) the way the CKS exam expects: by editing the static pod manifest
+``/etc/kubernetes/manifests/kube-apiserver.yaml`` and waiting for the kubelet to
+restart the API server.
+
+Before the first edit the manifest is copied, byte for byte, to
+``/etc/kubernetes/labtui-backup/`` (never into ``manifests/``: the kubelet would
+run the copy as a second API server). ``down`` puts it back and waits again, then
+deletes the namespaces and cluster-wide objects made since ``up``, so the cluster
+is left as it was found. One lab at a time may hold the API server's settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from labtui.errors import EnvironmentUnavailable, LabError
+from labtui.names import SCENARIO_LABEL
+from labtui.notify import Notify
+from labtui.scenario.model import ClusterSpec
+from labtui.state.files import write_atomic
+
+KUBEADM_DIR = Path("/etc/kubernetes")
+ADMIN_CONF = KUBEADM_DIR / "admin.conf"
+MANIFEST = KUBEADM_DIR / "manifests" / "kube-apiserver.yaml"
+BACKUP_DIR = KUBEADM_DIR / "labtui-backup"
+BACKUP_MANIFEST = BACKUP_DIR / "kube-apiserver.yaml"
+BACKUP_OWNER = BACKUP_DIR / "owner.json"
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+# The kubelet notices a changed static pod file within its file check period (20 s by
+# default); the new API server then needs its own start-up time.
+RESTART_TIMEOUT = 240.0
+# What a lab notes at up to leave the cluster as it found it (in the lab directory).
+BEFORE_FILE = ".node-before.json"
+DECRYPT_FILE = ".labtui-decrypt.yaml"
+
+# Cluster-wide kinds a lab may create; ``down`` deletes the ones made since ``up``.
+# Namespaces go last, and their contents with them.
+CLUSTER_WIDE: tuple[tuple[str, str], ...] = (
+    ("rbac.authorization.k8s.io/v1", "clusterroles"),
+    ("rbac.authorization.k8s.io/v1", "clusterrolebindings"),
+    ("admissionregistration.k8s.io/v1", "validatingadmissionpolicies"),
+    ("admissionregistration.k8s.io/v1", "validatingadmissionpolicybindings"),
+    ("admissionregistration.k8s.io/v1", "validatingwebhookconfigurations"),
+    ("admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations"),
+    ("node.k8s.io/v1", "runtimeclasses"),
+    ("scheduling.k8s.io/v1", "priorityclasses"),
+    ("storage.k8s.io/v1", "storageclasses"),
+    ("v1", "persistentvolumes"),
+    ("certificates.k8s.io/v1", "certificatesigningrequests"),
+    ("v1", "namespaces"),
+)
+
+# In the API server's pod, the same paths as a kind cluster of the lab has.
+AUDIT_DIR = "/etc/kubernetes/policies"
+ENCRYPTION_DIR = "/etc/kubernetes/encryption"
+ADMISSION_DIR = "/etc/kubernetes/admission"
+VOLUME_PREFIX = "labtui-"
+
+
+def unavailable() -> str | None:
+    """Why this machine is not a kubeadm control-plane node labtui can use, or None."""
+    if not ADMIN_CONF.exists():
+        return (
+            f"{ADMIN_CONF} does not exist: this machine is not a kubeadm control-plane node "
+            "(`make cluster` makes one here)"
+        )
+    if not os.access(ADMIN_CONF, os.R_OK):
+        return f"{ADMIN_CONF} is not readable: run labtui as root on the control-plane node"
+    return None
+
+
+def admin_kubeconfig() -> str:
+    why = unavailable()
+    if why:
+        raise EnvironmentUnavailable(
+            f"--cluster node: {why}", "use --cluster kind on a laptop, or --context NAME"
+        )
+    return ADMIN_CONF.read_text()
+
+
+def control_plane_name(kube: Any) -> str:
+    """The name of the control-plane Node (kubeadm labels it)."""
+    nodes = kube.list_objects("v1", "nodes", label_selector=CONTROL_PLANE_LABEL)
+    if not nodes:
+        raise LabError(
+            f"no Node has the label {CONTROL_PLANE_LABEL}",
+            "is this a kubeadm cluster? `kubectl get nodes --show-labels`",
+        )
+    return str(nodes[0]["metadata"]["name"])
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    host_path: str
+    mount_path: str
+    read_only: bool
+    kind: str  # hostPath type
+
+
+def _flag_value(command: list[str], flag: str) -> str | None:
+    for arg in command:
+        if arg.startswith(f"--{flag}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def settings_for(
+    spec: ClusterSpec, lab_dir: Path, command: list[str], encryption_file: str | None = None
+) -> tuple[dict[str, str], list[Volume]]:
+    """The API server flags and volumes for ``spec``; its files come from ``lab_dir``.
+
+    A lab file is mounted by its directory (an editor replaces a file by renaming,
+    which a single-file mount would not see), at the path a kind cluster uses.
+    ``encryption_file`` names another file of the encryption directory to point at.
+    """
+    lab = lab_dir.absolute()
+    flags: dict[str, str] = {}
+    volumes: list[Volume] = []
+    if spec.audit:
+        policy = lab / spec.audit.policy
+        volumes.append(
+            Volume("labtui-audit-policy", str(policy.parent), AUDIT_DIR, True, "Directory")
+        )
+        log_dir = str(PurePosixPath(spec.audit.log_path).parent)
+        volumes.append(Volume("labtui-audit-log", log_dir, log_dir, False, "DirectoryOrCreate"))
+        flags["audit-policy-file"] = f"{AUDIT_DIR}/{policy.name}"
+        flags["audit-log-path"] = spec.audit.log_path
+    if spec.encryption:
+        config = lab / spec.encryption.config
+        volumes.append(
+            Volume("labtui-encryption", str(config.parent), ENCRYPTION_DIR, True, "Directory")
+        )
+        flags["encryption-provider-config"] = f"{ENCRYPTION_DIR}/{encryption_file or config.name}"
+        if spec.encryption.automatic_reload:
+            flags["encryption-provider-config-automatic-reload"] = "true"
+    if spec.admission:
+        if spec.admission.enable:
+            # Added to what the manifest enables (kubeadm: NodeRestriction), never replacing it.
+            now = (_flag_value(command, "enable-admission-plugins") or "").split(",")
+            kept = [p for p in now if p and p not in spec.admission.disable]
+            flags["enable-admission-plugins"] = ",".join(
+                dict.fromkeys([*kept, *spec.admission.enable])
+            )
+        if spec.admission.disable:
+            flags["disable-admission-plugins"] = ",".join(spec.admission.disable)
+        if spec.admission.config:
+            config = lab / spec.admission.config
+            volumes.append(
+                Volume("labtui-admission", str(config.parent), ADMISSION_DIR, True, "Directory")
+            )
+            flags["admission-control-config-file"] = f"{ADMISSION_DIR}/{config.name}"
+    return flags, volumes
+
+
+def edit_manifest(text: str, flags: dict[str, str], volumes: list[Volume]) -> str:
+    """The kube-apiserver static pod manifest with ``flags`` set and ``volumes`` mounted."""
+    pod = yaml.safe_load(text)
+    spec = pod["spec"]
+    container = next(c for c in spec["containers"] if c.get("name") == "kube-apiserver")
+    command = [
+        arg
+        for arg in container.get("command", [])
+        if not any(arg.startswith(f"--{flag}=") for flag in flags)
+    ]
+    command += [f"--{flag}={value}" for flag, value in flags.items()]
+    container["command"] = command
+    names = {v.name for v in volumes}
+    mounts = [m for m in container.get("volumeMounts") or [] if m.get("name") not in names]
+    pod_volumes = [v for v in spec.get("volumes") or [] if v.get("name") not in names]
+    for v in volumes:
+        mounts.append({"name": v.name, "mountPath": v.mount_path, "readOnly": v.read_only})
+        pod_volumes.append({"name": v.name, "hostPath": {"path": v.host_path, "type": v.kind}})
+    container["volumeMounts"] = mounts
+    spec["volumes"] = pod_volumes
+    return yaml.safe_dump(pod, sort_keys=False)
+
+
+class ApiServerSettings:
+    """The lab's hold on the API server's static pod manifest: edit, wait, restore."""
+
+    def __init__(self, kube: Any, scenario_id: str, notify: Notify) -> None:
+        self.kube = kube
+        self.scenario_id = scenario_id
+        self.notify = notify
+
+    def holder(self) -> str | None:
+        """The lab whose settings the API server runs with now, or None."""
+        if not BACKUP_MANIFEST.exists():
+            return None
+        try:
+            return str(json.loads(BACKUP_OWNER.read_text())["scenario"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return "an unknown lab"
+
+    def original(self) -> bytes:
+        return BACKUP_MANIFEST.read_bytes() if BACKUP_MANIFEST.exists() else MANIFEST.read_bytes()
+
+    def apply(self, spec: ClusterSpec, lab_dir: Path, encryption_file: str | None = None) -> None:
+        """Set ``spec``'s flags on the API server (from the original manifest) and wait for it."""
+        holder = self.holder()
+        if holder not in (None, self.scenario_id):
+            raise EnvironmentUnavailable(
+                f"the API server runs with the settings of lab {holder}",
+                f"`labtui down {holder}` restores its manifest first",
+            )
+        original = self.original()
+        if not BACKUP_MANIFEST.exists():
+            BACKUP_DIR.mkdir(mode=0o700, exist_ok=True)
+            write_atomic(BACKUP_MANIFEST, original)
+            log_dir = None
+            if spec.audit:
+                log_dir = str(PurePosixPath(spec.audit.log_path).parent)
+            write_atomic(
+                BACKUP_OWNER,
+                json.dumps(
+                    {
+                        "scenario": self.scenario_id,
+                        "made": time.time(),
+                        # Made by this lab (the audit log directory): removed again on down.
+                        "created": [log_dir] if log_dir and not Path(log_dir).exists() else [],
+                    }
+                ),
+            )
+        pod = yaml.safe_load(original)
+        container = next(c for c in pod["spec"]["containers"] if c.get("name") == "kube-apiserver")
+        flags, volumes = settings_for(spec, lab_dir, container.get("command", []), encryption_file)
+        self._write(edit_manifest(original.decode(), flags, volumes).encode(), "the lab's settings")
+
+    def restore(self) -> bool:
+        """Put the original manifest back, byte for byte, and wait; False when there was none."""
+        holder = self.holder()
+        if holder is None:
+            return False
+        if holder != self.scenario_id:
+            return False
+        original = BACKUP_MANIFEST.read_bytes()
+        created: list[str] = []
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            created = list(json.loads(BACKUP_OWNER.read_text()).get("created") or [])
+        self._write(original, "its original manifest")
+        for path in created:
+            _remove_tree(Path(path))
+        BACKUP_OWNER.unlink(missing_ok=True)
+        BACKUP_MANIFEST.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            BACKUP_DIR.rmdir()
+        return True
+
+    def _write(self, data: bytes, what: str) -> None:
+        if MANIFEST.read_bytes() == data:
+            return
+        node = control_plane_name(self.kube)
+        before = self._hash(node)
+        self.notify(f"restarting the API server with {what} ({MANIFEST})")
+        # Written beside the backup and renamed into place: the kubelet never sees half a file.
+        tmp = BACKUP_DIR / ".kube-apiserver.yaml.new"
+        BACKUP_DIR.mkdir(mode=0o700, exist_ok=True)
+        tmp.write_bytes(data)
+        os.chmod(tmp, MANIFEST.stat().st_mode & 0o777)
+        os.replace(tmp, MANIFEST)
+        self.wait_restarted(node, before)
+
+    def _hash(self, node: str) -> str | None:
+        try:
+            pod = self.kube.get("v1", "pods", f"kube-apiserver-{node}", "kube-system")
+        except LabError:
+            return None
+        if not pod:
+            return None
+        return (pod.get("metadata", {}).get("annotations") or {}).get("kubernetes.io/config.hash")
+
+    def wait_restarted(
+        self, node: str, before: str | None, timeout: float = RESTART_TIMEOUT
+    ) -> None:
+        """Until the API server's mirror pod runs the new manifest and is Ready."""
+        from labtui.drivers.kube import is_ready
+
+        self.notify("waiting for the API server to come back")
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            try:
+                pod = self.kube.get("v1", "pods", f"kube-apiserver-{node}", "kube-system")
+                if pod:
+                    now = (pod.get("metadata", {}).get("annotations") or {}).get(
+                        "kubernetes.io/config.hash"
+                    )
+                    if now != before and is_ready(pod):
+                        self.kube.request("GET", "/readyz")
+                        return
+                    last = "the API server pod still runs the old manifest or is not Ready"
+            except LabError as exc:
+                last = exc.message
+            except Exception as exc:  # the API server is down mid-restart: connection errors
+                last = f"{type(exc).__name__}: {exc}"
+            time.sleep(2.0)
+        raise LabError(
+            f"the API server did not come back within {timeout:g} s ({last})",
+            f"look at `crictl ps -a --name kube-apiserver` and `crictl logs` on this node; "
+            f"the original manifest is kept in {BACKUP_MANIFEST} and `labtui down "
+            f"{self.scenario_id}` puts it back",
+        )
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def decrypting_config(text: str) -> str | None:
+    """The EncryptionConfiguration with ``identity`` first: reads everything, writes plain text.
+
+    None when the configuration encrypts nothing (only identity), so there is nothing
+    to decrypt before the API server loses the keys.
+    """
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        return None
+    changed = copy.deepcopy(data)
+    encrypts = False
+    for resource in changed.get("resources") or []:
+        providers = [p for p in resource.get("providers") or [] if "identity" not in p]
+        if providers:
+            encrypts = True
+        resource["providers"] = [{"identity": {}}, *providers]
+    return yaml.safe_dump(changed, sort_keys=False) if encrypts else None
+
+
+# --------------------------------------------------------------------------- leaving it as found
+
+
+def snapshot(kube: Any) -> dict[str, Any]:
+    """The cluster-wide objects there are now, by resource."""
+    objects: dict[str, list[str]] = {}
+    for api_version, plural in CLUSTER_WIDE:
+        try:
+            items = kube.list_objects(api_version, plural)
+        except LabError:
+            continue
+        objects[f"{api_version}/{plural}"] = sorted(i["metadata"]["name"] for i in items)
+    return {"time": time.time(), "objects": objects}
+
+
+def record_before(kube: Any, lab_dir: Path) -> None:
+    """Note what the cluster had at the first ``up`` (a second ``up`` keeps the first note)."""
+    path = lab_dir / BEFORE_FILE
+    if not path.exists():
+        write_atomic(path, json.dumps(snapshot(kube)))
+
+
+def _created_at(obj: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    stamp = (obj.get("metadata") or {}).get("creationTimestamp")
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def leave_as_found(
+    kube: Any, lab_dir: Path, scenario_id: str, notify: Notify, wait: float = 180.0
+) -> None:
+    """Delete what the lab made: objects labelled with it, and unlabelled ones made since up.
+
+    Objects another lab labelled as its own are left alone.
+    """
+    path = lab_dir / BEFORE_FILE
+    try:
+        before = json.loads(path.read_text())
+    except (OSError, ValueError):
+        before = {"time": None, "objects": {}}
+    since = before.get("time")
+    gone: list[tuple[str, str, str]] = []
+    for api_version, plural in CLUSTER_WIDE:
+        key = f"{api_version}/{plural}"
+        had = set(before.get("objects", {}).get(key, []))
+        try:
+            items = kube.list_objects(api_version, plural)
+        except LabError:
+            continue
+        for obj in items:
+            meta = obj.get("metadata") or {}
+            name = str(meta.get("name"))
+            owner = (meta.get("labels") or {}).get(SCENARIO_LABEL)
+            ours = owner == scenario_id or (
+                owner is None
+                and name not in had
+                and since is not None
+                and _created_at(obj) >= int(since)
+            )
+            if not ours:
+                continue
+            if plural == "namespaces" and name in ("default", "kube-system", "kube-public"):
+                continue
+            notify(f"deleting {plural[:-1] if plural != 'namespaces' else 'namespace'} {name}")
+            kube.delete(api_version, plural, name)
+            gone.append((api_version, plural, name))
+    deadline = time.monotonic() + wait
+    for api_version, plural, name in gone:
+        if plural != "namespaces":
+            continue
+        while kube.get(api_version, plural, name) is not None:
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"namespace {name} is still terminating after {wait:g} s",
+                    f"`kubectl get namespace {name} -o yaml` shows what holds it",
+                )
+            time.sleep(1.0)
+    path.unlink(missing_ok=True)
+
+
+def rewrite_secrets(kube: Any, notify: Notify) -> int:
+    """Write every Secret again (``kubectl get secrets -A -o json | kubectl replace -f -``)."""
+    secrets = kube.list_objects("v1", "secrets")
+    notify(f"writing {len(secrets)} Secrets again in plain text")
+    for secret in secrets:
+        meta = secret["metadata"]
+        from labtui.drivers.kube import resource_path
+
+        kube.request(
+            "PUT",
+            resource_path("v1", "secrets", meta.get("namespace"), meta["name"]),
+            body=secret,
+        )
+    return len(secrets)

@@ -153,13 +153,17 @@ def settings_for(
         if spec.encryption.automatic_reload:
             flags["encryption-provider-config-automatic-reload"] = "true"
     if spec.admission:
-        if spec.admission.enable:
-            # Added to what the manifest enables (kubeadm: NodeRestriction), never replacing it.
-            now = (_flag_value(command, "enable-admission-plugins") or "").split(",")
-            kept = [p for p in now if p and p not in spec.admission.disable]
-            flags["enable-admission-plugins"] = ",".join(
-                dict.fromkeys([*kept, *spec.admission.enable])
+        # Added to what the manifest enables (kubeadm: NodeRestriction), never replacing it;
+        # a plugin the lab disables leaves that list too: the API server refuses to start
+        # when the two lists overlap.
+        now = [p for p in (_flag_value(command, "enable-admission-plugins") or "").split(",") if p]
+        enabled = list(
+            dict.fromkeys(
+                [*(p for p in now if p not in spec.admission.disable), *spec.admission.enable]
             )
+        )
+        if enabled != now:
+            flags["enable-admission-plugins"] = ",".join(enabled)
         if spec.admission.disable:
             flags["disable-admission-plugins"] = ",".join(spec.admission.disable)
         if spec.admission.config:

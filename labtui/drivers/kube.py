@@ -238,8 +238,8 @@ class KubeClient:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
-            # The client serializes JSON bodies itself; other content types go as text.
-            if content_type != "application/json" and not isinstance(body, str | bytes):
+            # The client serializes JSON bodies (any +json type) itself; others go as text.
+            if "json" not in content_type and not isinstance(body, str | bytes):
                 body = json.dumps(body)
         _, full_url, headers, body, _ = api.param_serialize(
             method, url, header_params=headers, body=body, auth_settings=["BearerToken"]
@@ -453,12 +453,43 @@ class KubeClient:
         namespace: str | None = None,
         timeout: float = 120.0,
     ) -> dict[str, Any]:
-        return self.wait_for(
-            lambda: self.get(api_version, plural, name, namespace),
-            is_ready,
-            f"{plural}/{name}",
-            timeout,
-        )
+        """Until the object is ready; a Pod (or a Deployment's Pod) that cannot start ends
+        the wait at once with the reason (an image that cannot be pulled, a crash loop)."""
+
+        def fetch() -> dict[str, Any] | None:
+            obj = self.get(api_version, plural, name, namespace)
+            if obj is not None and not is_ready(obj) and plural in ("pods", "deployments"):
+                stuck = self._stuck_pod(obj, plural, namespace)
+                if stuck:
+                    raise LabError(
+                        f"{plural}/{name} cannot start: {stuck}",
+                        "`kubectl describe` the pod; an image must be pullable by the "
+                        "cluster's nodes or already in their container runtime",
+                    )
+            return obj
+
+        return self.wait_for(fetch, is_ready, f"{plural}/{name}", timeout)
+
+    def _stuck_pod(self, obj: dict[str, Any], plural: str, namespace: str | None) -> str | None:
+        """Why a pod of ``obj`` will not start by itself (a waiting reason of STUCK), or None."""
+        if plural == "pods":
+            pods = [obj]
+        else:
+            labels = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+            if not labels:
+                return None
+            selector = ",".join(f"{k}={v}" for k, v in labels.items())
+            pods = self.list_objects("v1", "pods", namespace, label_selector=selector)
+        for pod in pods:
+            statuses = (pod.get("status") or {}).get("containerStatuses") or []
+            statuses += (pod.get("status") or {}).get("initContainerStatuses") or []
+            for status in statuses:
+                waiting = (status.get("state") or {}).get("waiting") or {}
+                if waiting.get("reason") in STUCK:
+                    pod_name = (pod.get("metadata") or {}).get("name")
+                    message = waiting.get("message") or ""
+                    return f"pod {pod_name}: {waiting['reason']} {message}".strip()
+        return None
 
     def wait_api(self, timeout: float = 120.0) -> str:
         """Until ``/version`` answers (after an API server restart, for example)."""
@@ -518,6 +549,17 @@ class KubeClient:
         resp.close()
         code = None if timed_out else resp.returncode
         return PodExec(code, "".join(out), "".join(err))
+
+
+# Waiting reasons a pod does not leave without a change: waiting longer only hides the cause.
+STUCK = (
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "CrashLoopBackOff",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+)
 
 
 def is_ready(obj: dict[str, Any]) -> bool:

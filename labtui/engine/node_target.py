@@ -65,6 +65,21 @@ CLUSTER_WIDE: tuple[tuple[str, str], ...] = (
     ("v1", "namespaces"),
 )
 
+SINGULAR = {
+    "clusterroles": "ClusterRole",
+    "clusterrolebindings": "ClusterRoleBinding",
+    "validatingadmissionpolicies": "ValidatingAdmissionPolicy",
+    "validatingadmissionpolicybindings": "ValidatingAdmissionPolicyBinding",
+    "validatingwebhookconfigurations": "ValidatingWebhookConfiguration",
+    "mutatingwebhookconfigurations": "MutatingWebhookConfiguration",
+    "runtimeclasses": "RuntimeClass",
+    "priorityclasses": "PriorityClass",
+    "storageclasses": "StorageClass",
+    "persistentvolumes": "PersistentVolume",
+    "certificatesigningrequests": "CertificateSigningRequest",
+    "namespaces": "namespace",
+}
+
 # In the API server's pod, the same paths as a kind cluster of the lab has.
 AUDIT_DIR = "/etc/kubernetes/policies"
 ENCRYPTION_DIR = "/etc/kubernetes/encryption"
@@ -299,6 +314,7 @@ class ApiServerSettings:
         from labtui.drivers.kube import is_ready
 
         self.notify("waiting for the API server to come back")
+        since = time.time() - 2.0
         deadline = time.monotonic() + timeout
         last = "no answer yet"
         while time.monotonic() < deadline:
@@ -308,7 +324,9 @@ class ApiServerSettings:
                     now = (pod.get("metadata", {}).get("annotations") or {}).get(
                         "kubernetes.io/config.hash"
                     )
-                    if now != before and is_ready(pod):
+                    if now != before and (is_ready(pod) or _started_since(pod, since)):
+                        # The new container runs (the old one held the port until it was
+                        # gone) and says it is ready: no need to wait for the pod's probes.
                         self.kube.request("GET", "/readyz")
                         return
                     last = "the API server pod still runs the old manifest or is not Ready"
@@ -323,6 +341,21 @@ class ApiServerSettings:
             f"the original manifest is kept in {BACKUP_MANIFEST} and `labtui down "
             f"{self.scenario_id}` puts it back",
         )
+
+
+def _started_since(pod: dict[str, Any], since: float) -> bool:
+    """The pod's kube-apiserver container runs and was started after ``since``."""
+    from datetime import datetime
+
+    for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        started = ((status.get("state") or {}).get("running") or {}).get("startedAt")
+        if status.get("name") == "kube-apiserver" and started:
+            try:
+                when = datetime.fromisoformat(str(started).replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                return False
+            return when >= since
+    return False
 
 
 def _remove_tree(path: Path) -> None:
@@ -362,7 +395,34 @@ def snapshot(kube: Any) -> dict[str, Any]:
         except LabError:
             continue
         objects[f"{api_version}/{plural}"] = sorted(i["metadata"]["name"] for i in items)
-    return {"time": time.time(), "objects": objects}
+    labels = {}
+    try:
+        for node in kube.list_objects("v1", "nodes"):
+            labels[node["metadata"]["name"]] = dict(node["metadata"].get("labels") or {})
+    except LabError:
+        pass
+    return {"time": time.time(), "objects": objects, "node_labels": labels}
+
+
+def restore_node_labels(kube: Any, before: dict[str, dict[str, str]], notify: Notify) -> None:
+    """Put the Nodes' labels back as they were: labels added since removed, changed ones reset."""
+    for node in kube.list_objects("v1", "nodes"):
+        name = node["metadata"]["name"]
+        if name not in before:
+            continue
+        was, now = before[name], dict(node["metadata"].get("labels") or {})
+        patch: dict[str, str | None] = {k: None for k in now if k not in was}
+        patch.update({k: v for k, v in was.items() if now.get(k) != v})
+        if patch:
+            notify(f"putting back the labels of node {name}")
+            from labtui.drivers.kube import resource_path
+
+            kube.request(
+                "PATCH",
+                resource_path("v1", "nodes", None, name),
+                body={"metadata": {"labels": patch}},
+                content_type="application/merge-patch+json",
+            )
 
 
 def record_before(kube: Any, lab_dir: Path) -> None:
@@ -395,6 +455,8 @@ def leave_as_found(
     except (OSError, ValueError):
         before = {"time": None, "objects": {}}
     since = before.get("time")
+    if before.get("node_labels"):
+        restore_node_labels(kube, before["node_labels"], notify)
     gone: list[tuple[str, str, str]] = []
     for api_version, plural in CLUSTER_WIDE:
         key = f"{api_version}/{plural}"
@@ -417,7 +479,7 @@ def leave_as_found(
                 continue
             if plural == "namespaces" and name in ("default", "kube-system", "kube-public"):
                 continue
-            notify(f"deleting {plural[:-1] if plural != 'namespaces' else 'namespace'} {name}")
+            notify(f"deleting {SINGULAR.get(plural, plural)} {name}")
             kube.delete(api_version, plural, name)
             gone.append((api_version, plural, name))
     deadline = time.monotonic() + wait

@@ -31,6 +31,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LABTUI_SCENARIOS_PATH", raising=False)
     # A context the user exported for their own labs must not turn tests into cluster mode.
     monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
+    monkeypatch.delenv("LABTUI_CLUSTER", raising=False)
     return d
 
 
@@ -68,11 +69,41 @@ def kind_problem() -> str | None:
     return docker_problem()
 
 
+_node: list[str | None] = []
+
+
+def node_cluster_problem() -> str | None:
+    """Why this machine is not a kubeadm control-plane node the tests can use (make cluster)."""
+    if not _node:
+        import subprocess
+
+        from labtui.engine import node_target
+
+        why = node_target.unavailable()
+        if why is None:
+            res = subprocess.run(
+                ["kubectl", "--kubeconfig", str(node_target.ADMIN_CONF), "get", "--raw=/readyz"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            if res.returncode != 0:
+                why = f"the cluster does not answer: {res.stderr.strip()[:200]}"
+        _node.append(why)
+    return _node[0]
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("kind") is not None:
         reason = kind_problem()
         if reason:
             pytest.skip(reason)
+    if item.get_closest_marker("node_cluster") is not None:
+        reason = node_cluster_problem()
+        if reason:
+            if os.environ.get("LABTUI_REQUIRE_CLUSTER") == "1":
+                pytest.fail(f"LABTUI_REQUIRE_CLUSTER=1 but {reason}", pytrace=False)
+            pytest.skip(f"needs a kubeadm cluster on this machine (make cluster): {reason}")
     if item.get_closest_marker("docker") is None:
         return
     problem = docker_problem()

@@ -1,0 +1,125 @@
+"""Every cluster lab proves itself on a real kubeadm cluster: ``labtui --cluster node solve ID --verify``.
+
+The cluster is the one ``make cluster`` builds on this machine from Kubernetes' Go
+modules (docs/real-cluster.md): kube-apiserver, etcd, the kubelet and containerd,
+real RBAC and admission, real audit events, encryption checked in etcd. These
+tests skip where there is none, and fail instead under LABTUI_REQUIRE_CLUSTER=1
+(CI). They run one after another: labs that change the API server's settings
+restart it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labtui.engine import node_target
+
+pytestmark = [pytest.mark.node_cluster, pytest.mark.timeout(1500)]
+
+LABS = [
+    "rbac-least-privilege",
+    "secrets-in-kubernetes",
+    "apiserver-access",
+    "admission-control",
+    "audit-logging",
+    "etcd-encryption-at-rest",
+]
+
+
+def labtui(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "labtui", "--cluster", "node", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "LABTUI_CLUSTER": "node"},
+    )
+
+
+def kubectl(*args: str) -> str:
+    res = subprocess.run(
+        ["kubectl", "--kubeconfig", str(node_target.ADMIN_CONF), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def fingerprint() -> dict[str, Any]:
+    """What a lab may change on the cluster and must leave as it found it."""
+    names: dict[str, list[str]] = {}
+    for api_version, plural in node_target.CLUSTER_WIDE:
+        group = api_version.split("/")[0] if "/" in api_version else ""
+        resource = f"{plural}.{group}" if group else plural
+        names[plural] = sorted(kubectl("get", resource, "-o", "name").split())
+    nodes = json.loads(kubectl("get", "nodes", "-o", "json"))["items"]
+    return {
+        "manifest": hashlib.sha256(node_target.MANIFEST.read_bytes()).hexdigest(),
+        "manifests dir": sorted(p.name for p in node_target.MANIFEST.parent.iterdir()),
+        "backup": node_target.BACKUP_DIR.exists(),
+        "audit log dir": Path("/var/log/kubernetes").exists(),
+        "objects": names,
+        "secrets": sorted(kubectl("get", "secrets", "-A", "-o", "name").split()),
+        "node labels": {n["metadata"]["name"]: n["metadata"].get("labels") for n in nodes},
+    }
+
+
+@pytest.mark.parametrize("sid", LABS)
+def test_solve_verify_on_the_kubeadm_node(sid: str) -> None:
+    res = labtui("solve", sid, "--verify")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"{sid}: verified" in res.stdout
+
+
+def test_node_is_ready_and_doctor_reports_the_node_target() -> None:
+    ready = kubectl(
+        "get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type=='Ready')].status}"
+    )
+    assert ready.split() == ["True"]
+    res = labtui("doctor", "--json")
+    items = {i["name"]: i for i in json.loads(res.stdout)["items"]}
+    assert items["cluster target"]["detail"].startswith("node ")
+    assert items["cluster labs"]["status"] == "ok", items["cluster labs"]
+    assert "Ready" in items["cluster labs"]["detail"]
+
+
+def test_down_leaves_the_cluster_as_it_found_it() -> None:
+    """A lab that edits the API server's manifest, and a learner who labels the node and
+    makes a ClusterRole: down puts the manifest back byte for byte and removes the rest."""
+    before = fingerprint()
+    original = node_target.MANIFEST.read_bytes()
+    up = labtui("up", "audit-logging")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert node_target.MANIFEST.read_bytes() != original
+        assert b"--audit-policy-file=" in node_target.MANIFEST.read_bytes()
+        # The backup is never where the kubelet would run it as a second API server.
+        assert (
+            sorted(p.name for p in node_target.MANIFEST.parent.iterdir()) == before["manifests dir"]
+        )
+        assert node_target.BACKUP_MANIFEST.read_bytes() == original
+        node = kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}")
+        kubectl("label", "node", node, "learner-was-here=yes")
+        kubectl("create", "clusterrole", "learner-made", "--verb=get", "--resource=pods")
+        kubectl("create", "namespace", "learner-ns")
+        # A second lab that needs the API server's settings is refused, saying whose they are.
+        second = labtui("up", "etcd-encryption-at-rest")
+        assert second.returncode != 0
+        assert "audit-logging" in second.stdout + second.stderr
+    finally:
+        down = labtui("down", "audit-logging")
+        labtui("down", "etcd-encryption-at-rest")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert node_target.MANIFEST.read_bytes() == original
+    assert fingerprint() == before

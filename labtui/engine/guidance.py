@@ -91,6 +91,17 @@ def _step_argv(lab: Lab, task: Task, step: list[str] | Step) -> tuple[list[str],
     return argv, step.timeout or SOLUTION_TIMEOUT
 
 
+def _undo(lab: Lab, task: Task, step: Step, undo: list[str], notify: Notify | None) -> str:
+    """Run a failed step's ``undo``; says what happened, for the error's hint."""
+    argv, _ = _step_argv(lab, task, Step(command=undo, node=step.node))
+    if notify is not None:
+        notify(f"{task.id}: undoing the failed step: {shlex.join(argv)}")
+    res = shell.run(argv, timeout=SOLUTION_TIMEOUT, cwd=lab.lab_dir, env=lab.env)
+    if res.ok:
+        return f"undone with `{shlex.join(argv)}`"
+    return f"`{shlex.join(argv)}` did not undo it either (exit {res.exit_code}): clean up by hand"
+
+
 def solution_steps(lab: Lab, task_id: str) -> list[str]:
     """The reference solution as the commands a learner would type."""
     task = lab.task(task_id)
@@ -134,10 +145,11 @@ def apply_solution(
         if not res.ok:
             why = f"timed out after {timeout:g} s" if res.timed_out else f"exited {res.exit_code}"
             detail = (res.stderr or res.stdout).strip().splitlines()
-            raise LabError(
-                f"solution step `{' '.join(rendered)}` {why}",
-                detail[-1] if detail else "no output",
-            )
+            hint = detail[-1] if detail else "no output"
+            if isinstance(step, Step) and step.undo is not None:
+                undone = _undo(lab, task, step, step.undo, notify)
+                hint += f"; {undone}"
+            raise LabError(f"solution step `{' '.join(rendered)}` {why}", hint)
     if solution.answer is not None:
         try:
             value = resolve_value(solution.answer, lab.context(task))

@@ -116,6 +116,10 @@ def _kernel_feature_missing(need: str) -> str | None:
 KERNEL_FEATURES = ("apparmor",)
 
 
+# A task's ``requires`` entry for the kubeadm control-plane node (``--cluster node``).
+NODE_NEED = "node"
+
+
 def node_missing() -> list[str]:
     """Why this machine is not a kubeadm control-plane node labs can use (``--cluster node``)."""
     from labtui.engine import node_target
@@ -140,13 +144,17 @@ def task_missing(
     ``docker``, ``kind`` and ``cluster`` name environments; ``apparmor`` a kernel
     feature; any other entry is a program that must be on PATH (``ctr``, ``podman``),
     whose install line, when the scenario gives one in ``tools``, ends the reason.
-    With ``node`` (``--cluster node``) the kubeadm node this runs on is the lab's
-    cluster, so ``kind`` needs that node instead of kind and Docker.
+    ``node`` is the kubeadm control-plane node this runs on, and only with
+    ``--cluster node`` (the ``node`` argument).
     """
     reasons: list[str] = []
     for need in needs:
-        if node and need == Requirement.kind:
-            reasons += node_missing()
+        if need == NODE_NEED:
+            reasons += (
+                node_missing()
+                if node
+                else ["needs the kubeadm node target: run on a control-plane node with --cluster node"]
+            )
             continue
         if need in KERNEL_FEATURES:
             why = _kernel_feature_missing(need)

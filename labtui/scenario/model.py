@@ -809,6 +809,11 @@ class Step(Strict):
         le=3600,
         description="Seconds before the step is cut (default 120); long steps report progress.",
     )
+    undo: Argv | None = Field(
+        default=None,
+        description="Run (on the same place) when the step fails or is cut, so that nothing "
+        "is left half-made, e.g. a cluster it was creating.",
+    )
 
 
 class Solution(Strict):
@@ -836,7 +841,8 @@ class Task(Strict):
     solution: Solution | None = None
     requires: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]{0,63}$")]] = Field(
         default=[],
-        description="What this task alone needs: docker, kind, cluster, apparmor (a kernel with "
+        description="What this task alone needs: docker, kind, cluster, node (the kubeadm "
+        "control-plane node labtui runs on, with --cluster node), apparmor (a kernel with "
         "AppArmor), or a program on PATH (ctr, podman). "
         "Where it is missing the task is shown unavailable and the rest of the lab still completes.",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from labtui.drivers import shell
 from labtui.drivers.docker import DockerDriver
 from labtui.engine.clusters import ClusterChoice
 from labtui.errors import LabError
+from labtui.names import PKI_NODE_ENV
 from labtui.scenario.model import Requirement, Scenario
 
 
@@ -118,6 +120,8 @@ KERNEL_FEATURES = ("apparmor",)
 
 # A task's ``requires`` entry for the kubeadm control-plane node (``--cluster node``).
 NODE_NEED = "node"
+# A task that works on the faults planted in the generated PKI (kubeadm-certificates).
+GENERATED_PKI = "generated-pki"
 
 
 def node_missing() -> list[str]:
@@ -149,11 +153,20 @@ def task_missing(
     """
     reasons: list[str] = []
     for need in needs:
+        if need == GENERATED_PKI:
+            if os.environ.get(PKI_NODE_ENV, "").strip():
+                reasons.append(
+                    "needs the lab's generated certificates: with LABTUI_PKI_NODE they are a "
+                    "real node's, where nothing is expired or wrongly signed on purpose"
+                )
+            continue
         if need == NODE_NEED:
             reasons += (
                 node_missing()
                 if node
-                else ["needs the kubeadm node target: run on a control-plane node with --cluster node"]
+                else [
+                    "needs the kubeadm node target: run on a control-plane node with --cluster node"
+                ]
             )
             continue
         if need in KERNEL_FEATURES:

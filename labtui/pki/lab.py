@@ -1,7 +1,10 @@
 """The PKI of a lab: generated into the lab directory on up, or read from a kind node.
 
 Set ``LABTUI_PKI_NODE=<cluster>-control-plane`` (or ``environment.pki.node``) and the
-same tasks read the node's real ``/etc/kubernetes`` through ``docker exec``.
+same tasks read the node's real ``/etc/kubernetes`` through ``docker exec``;
+``LABTUI_PKI_NODE=local`` reads this machine's, on a kubeadm control-plane node.
+Tasks that need the generated PKI's planted faults (``requires: [generated-pki]``)
+are then skipped: a real node has none on purpose.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from labtui.pki.layout import ClusterParams, Faults, PkiError
 if TYPE_CHECKING:
     from labtui.drivers.docker import DockerDriver
     from labtui.scenario.model import PkiSpec, Scenario
+
+
+# ``LABTUI_PKI_NODE=local``: this machine is the control-plane node.
+LOCAL_NODE = "local"
 
 
 def node_name(spec: PkiSpec | None, render: Callable[[str], str]) -> str | None:
@@ -73,6 +80,10 @@ def lab_files(
     node = node_name(scenario.environment.pki, render)
     if node is None:
         return LabFiles(lab_dir)
+    if node == LOCAL_NODE:
+        from labtui.pki.files import LocalFiles
+
+        return LabFiles(lab_dir, LocalFiles(Path("/"), "this node's /etc/kubernetes"))
     from labtui.drivers.node import DockerExecFiles
 
     return LabFiles(lab_dir, DockerExecFiles(docker, node))

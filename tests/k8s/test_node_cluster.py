@@ -125,3 +125,21 @@ def test_down_leaves_the_cluster_as_it_found_it() -> None:
     assert down.returncode == 0, down.stdout + down.stderr
     assert node_target.MANIFEST.read_bytes() == original
     assert fingerprint() == before
+
+
+def test_kubeadm_certificates_reads_this_node_s_real_pki() -> None:
+    """LABTUI_PKI_NODE=local: the certificate tasks read /etc/kubernetes/pki of this node;
+    the two about the planted expired certificate are skipped, never passed."""
+    res = subprocess.run(
+        [sys.executable, "-m", "labtui", "solve", "kubeadm-certificates", "--verify"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "LABTUI_PKI_NODE": "local"},
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "kubeadm-certificates: verified (2 task(s) skipped: not passed)" in res.stdout
+    rows = {line.split()[0]: line for line in res.stdout.splitlines() if line.strip()}
+    assert "skipped: needs the lab's generated certificates" in rows["find-expired"]
+    assert "✓" in rows["apiserver-signer"]

@@ -1,4 +1,4 @@
-"""80x24 is a first-class size: the lab and the catalog fit it, and nothing is out of reach."""
+"""80x24 is a first-class size: the lab, the catalog and the exam fit it, and nothing is out of reach."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import Static
-from textual.widgets._footer import FooterKey
 
+from labtui.engine.exam import Exam, plan_exam
 from labtui.ui.commands import LabCommands
+from labtui.ui.screens.exam import ExamApp, ExamScreen
 from labtui.ui.screens.lab import LabScreen
 from labtui.ui.widgets.catalog_list import CatalogRow, row_content
-from labtui.ui.widgets.footer import FittingFooter
+from labtui.ui.widgets.footer import FittingFooter, FooterKey
 from labtui.ui.widgets.lab_widgets import TaskList
 from labtui.ui.widgets.markdown import STEP, CodeBlock
 
@@ -148,6 +149,37 @@ async def test_the_environment_footer_fits_80_columns() -> None:
         assert footer.max_scroll_x == 0
         shown = {k.action for k in footer.query(FooterKey) if k.display}
         assert shown >= {"down", "clean", "back", "help"}
+
+
+async def open_exam(pilot: Any) -> ExamScreen:
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ExamScreen) and screen.phase == "running"
+    return screen
+
+
+@pytest.mark.asyncio
+async def test_the_exam_gives_the_task_text_most_of_80_columns() -> None:
+    exam = Exam(plan_exam("security-principles"), "ada", minutes=20)
+    try:
+        async with ExamApp(exam).run_test(size=SMALL) as pilot:
+            screen = await open_exam(pilot)
+            # The lab's narrow task list: the task's text keeps the rest of the screen.
+            assert screen.query_one("#exam-items").outer_size.width == 24
+            assert screen.query_one("#exam-task").size.width >= 40
+    finally:
+        exam.close()
+
+
+@pytest.mark.asyncio
+async def test_the_exam_task_list_keeps_its_width_when_there_is_room() -> None:
+    exam = Exam(plan_exam("security-principles"), "ada", minutes=20)
+    try:
+        async with ExamApp(exam).run_test(size=LARGE) as pilot:
+            screen = await open_exam(pilot)
+            assert screen.query_one("#exam-items").outer_size.width == 38
+    finally:
+        exam.close()
 
 
 @pytest.mark.asyncio

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from labtui.checks.choice import order
 from labtui.engine.exam import Exam, ExamItem, ExamOver, ExamResult
+from labtui.ui.app import LabApp
 from labtui.ui.widgets.choice import ChoiceInput, choice_of, options_text
 
 if TYPE_CHECKING:
@@ -57,10 +58,15 @@ def result_markdown(result: ExamResult) -> str:
 
 
 class ExamScreen(Screen[ExamResult | None]):
+    # The lab app's breakpoints, here too when the exam runs on its own (``ExamApp``): under
+    # 100 cells (80x24, the classic terminal) the task list narrows to the lab's narrow
+    # width, so the task's text keeps most of the screen; its titles wrap, their state shown.
+    HORIZONTAL_BREAKPOINTS = LabApp.HORIZONTAL_BREAKPOINTS
     DEFAULT_CSS = """
     ExamScreen #exam-header { height: 1; background: $primary; color: $text; padding: 0 1; }
     ExamScreen #exam-header.-low { background: $error; }
     ExamScreen #exam-items { width: 38; }
+    ExamScreen.-narrow #exam-items { width: 24; }
     ExamScreen #exam-body { padding: 0 1; }
     ExamScreen #exam-answer-area { height: auto; }
     ExamScreen #exam-note { color: $text-muted; }

@@ -76,8 +76,10 @@ def main() -> None:
         if "environment up" not in capture():
             raise SystemExit("the lab did not start (are c1/c2 in use?):\n" + capture())
         shot(
-            "Enter opens the lab: tasks on the left, the current task's instructions, the check "
-            "results below, the environment in the status line and every key in the footer."
+            "Enter opens the lab: tasks on the left (`t` hides them), the current task's "
+            "instructions, the check results below, the environment in the status line and the "
+            "keys in the footer. A key the footer has no room for still works, and `?` lists "
+            "every key."
         )
         keys("c", wait=2)
         shot(

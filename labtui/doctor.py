@@ -248,7 +248,7 @@ def cluster_items(docker_ok: bool, docker: DockerDriver, choice: ClusterChoice) 
     """Whether the cluster labs can run here (in kind clusters, on this kubeadm node, or on
     a shared cluster's context); when not, each missing piece and how to get it."""
     target = Item(
-        "cluster target",
+        "target",
         "info",
         f"{choice} (--cluster kind|node|context:NAME, or LABTUI_CLUSTER)",
     )

@@ -145,8 +145,10 @@ def kind_of(value: Any) -> str:
 def manifest_files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
     """Files named directly, plus every YAML/JSON file under named directories (sorted).
 
-    The flag says the file was named directly: only then is a document that is not
-    an object at all (a JSON list of flows, say) an error rather than skipped.
+    Hidden files and directories under a named directory (``.node-before.json``,
+    an editor's ``.policy.yaml.swp``) are not manifests and are left out. The flag
+    says the file was named directly: only then is a document that is not an object
+    at all (a JSON list of flows, say) an error rather than skipped.
     """
     out: list[tuple[Path, bool]] = []
     for raw in paths:
@@ -155,7 +157,9 @@ def manifest_files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
             out += sorted(
                 (p, False)
                 for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
+                if p.is_file()
+                and p.suffix.lower() in MANIFEST_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file():
             out.append((path, True))

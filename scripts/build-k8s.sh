@@ -71,7 +71,11 @@ components=(
   "etcd|etcd|go.etcd.io/etcd/server/v3||"
   "etcdctl|etcdctl|go.etcd.io/etcd/etcdctl/v3||"
   "crictl|cri-tools|sigs.k8s.io/cri-tools/cmd/crictl||-X sigs.k8s.io/cri-tools/pkg/version.Version=$crictl_version"
-  "kube-network-policies|kube-network-policies|sigs.k8s.io/kube-network-policies/cmd||"
+  "kube-router|kube-router|github.com/cloudnativelabs/kube-router/v2/cmd/kube-router||"
+  # kind's enforcer; it needs a kernel with CONFIG_NFT_QUEUE, which these machines
+  # lack (docs/real-cluster.md), so it is built only when asked for:
+  # LABTUI_K8S_OPTIONAL=kube-network-policies.
+  "?kube-network-policies|kube-network-policies|sigs.k8s.io/kube-network-policies/cmd||"
 )
 
 go_version="$("$go_bin" env GOVERSION GOOS GOARCH | tr '\n' ' ')"
@@ -79,6 +83,10 @@ echo "Kubernetes $k8s_version with $go_version-> $out"
 total_start=$EPOCHREALTIME
 for entry in "${components[@]}"; do
   IFS='|' read -r name dir pkg tags ldflags <<<"$entry"
+  if [[ $name == \?* ]]; then
+    name="${name#\?}"
+    case " ${LABTUI_K8S_OPTIONAL:-} " in *" $name "*) ;; *) continue ;; esac
+  fi
   ldflags="$strip${ldflags:+ $ldflags}"
   stamp="$(
     {

@@ -43,6 +43,7 @@ anything=0
 for d in "${CLUSTER_DIRS[@]}" "$USER_KUBECONFIG"; do if [ -e "$d" ]; then anything=1; fi; done
 if [ -f "$CRICTL_CONF" ] && head -n 1 "$CRICTL_CONF" | grep -qxF "$CRICTL_MARK"; then anything=1; fi
 if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then anything=1; fi
+if iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1; then anything=1; fi
 if [ -n "$(cluster_mounts)" ] || [ -n "$(cgroup_dirs)" ]; then anything=1; fi
 if [ "$anything" = 0 ]; then
   echo "No cluster here: nothing to remove."
@@ -71,6 +72,25 @@ stop_supervised() { # NAME: TERM its process group (the loop and its child), KIL
 ctrd_running() { ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; }
 
 # 1. The kubelet first, so that it restarts nothing while the rest goes.
+stop_supervised kube-router kube-router
+# kube-router's iptables rules, chains and ipsets (its own --cleanup-config panics
+# in v2.1.0): the jumps it added to the built-in chains, marked by their comment,
+# then its chains, then its sets.
+remove_kube_router_rules() {
+  local table rule chains c removed=0
+  for table in filter nat mangle raw; do
+    iptables -t "$table" -S 2>/dev/null | grep -E '^-A (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) .*--comment "?kube-router' |
+      sed 's/^-A /-D /' | while read -r rule; do eval "iptables -t $table $rule"; done
+    chains="$(iptables -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ { print $2 }')"
+    for c in $chains; do iptables -t "$table" -F "$c"; removed=1; done
+    for c in $chains; do iptables -t "$table" -X "$c"; done
+  done
+  for c in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)'); do
+    ipset destroy "$c" 2>/dev/null && removed=1
+  done
+  if [ "$removed" = 1 ]; then echo "removed kube-router's iptables chains and ipsets"; fi
+}
+remove_kube_router_rules
 stop_supervised kubelet kubelet
 
 # 2. kubeadm reset (needs the cluster's containerd to remove the pods).

@@ -85,7 +85,7 @@ fi
 # ---- packages
 phase packages
 declare -A need=([containerd]=containerd [ctr]=containerd [runc]=runc [iptables]=iptables
-  [unshare]=util-linux [ip]=iproute2 [/usr/lib/cni/bridge]=containernetworking-plugins
+  [unshare]=util-linux [ip]=iproute2 [ipset]=ipset [/usr/lib/cni/bridge]=containernetworking-plugins
   [/usr/lib/cni/host-local]=containernetworking-plugins [/usr/lib/cni/loopback]=containernetworking-plugins)
 missing=()
 for cmd in "${!need[@]}"; do
@@ -117,7 +117,7 @@ node_tools() { # the node's tools on PATH and crictl's runtime, as a kubeadm nod
 
 # ---- already up?
 phase check
-if pid_alive containerd && pid_alive kubelet && node_ready; then
+if pid_alive containerd && pid_alive kubelet && pid_alive kube-router && node_ready; then
   echo "  cluster is healthy: node $NODE_NAME Ready, containerd and kubelet supervised; nothing to do"
   node_tools
   install -D -m 0600 "$ADMIN_CONF" "$USER_KUBECONFIG"
@@ -262,6 +262,25 @@ if ! control_plane_up; then
   exit 6
 fi
 node_tools
+
+# ---- NetworkPolicy enforcer
+phase enforcer
+# kube-router's network policy controller alone (no routing, no service proxy):
+# iptables rules and ipsets for every NetworkPolicy, on the pods' bridge traffic
+# (bridge-nf-call-iptables). Its health and metrics ports stay closed.
+start_supervised kube-router "$KUBE_BIN/kube-router" --kubeconfig="$ADMIN_CONF" \
+  --run-firewall=true --run-router=false --run-service-proxy=false \
+  --hostname-override="$NODE_NAME" --health-port=0 --metrics-port=0
+for _ in $(seq 60); do
+  iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1 && break
+  sleep 0.5
+done
+if ! iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1; then
+  tail -20 "$CLUSTER_LOG/kube-router.log" >&2
+  echo "cluster-up: kube-router did not program its chains; see $CLUSTER_LOG/kube-router.log" >&2
+  exit 7
+fi
+echo "  kube-router enforcing NetworkPolicies (pid $(cat "$CLUSTER_RUN/kube-router.child.pid" 2>/dev/null))"
 "$KUBECTL" --kubeconfig "$ADMIN_CONF" get nodes -o wide | sed 's/^/  /'
 "$KUBECTL" --kubeconfig "$ADMIN_CONF" get pods -n kube-system | sed 's/^/  /'
 install -D -m 0600 "$ADMIN_CONF" "$USER_KUBECONFIG"

@@ -54,6 +54,7 @@ snapshot() { # DIR
   ip route show table all | sort >"$1/routes"
   { iptables-save 2>/dev/null; ip6tables-save 2>/dev/null; } | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | sort >"$1/firewall"
   { command -v nft >/dev/null && nft list ruleset 2>/dev/null; } | sort >"$1/nft"
+  { command -v ipset >/dev/null && ipset list -n 2>/dev/null; } | sort >"$1/ipsets"
   for f in kernel/panic kernel/panic_on_oops vm/overcommit_memory vm/panic_on_oom net/ipv4/ip_forward; do
     echo "$f=$(cat /proc/sys/$f)"
   done >"$1/sysctls"
@@ -84,7 +85,7 @@ t0=$EPOCHREALTIME
 "$repo/scripts/cluster-up.sh" >"$snap/up1" 2>&1
 rc=$?
 up1="$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
-sed 's/^/  /' "$snap/up1" | grep -E '^\s+(binaries|packages|check|containerd|images|init|ready|total) +[0-9.]+ s$'
+sed 's/^/  /' "$snap/up1" | grep -E '^\s+(binaries|packages|check|containerd|images|init|ready|enforcer|total) +[0-9.]+ s$'
 if [ "$rc" = 0 ]; then ok "cluster-up exits 0 (${up1} s)"; else fail "cluster-up exits 0 (rc $rc)" "$(tail -20 "$snap/up1")"; fi
 
 t0=$EPOCHREALTIME
@@ -128,6 +129,7 @@ check "pod has no route to another host (default gateway $gateway)" \
   bash -c "! $kubectl exec lifecycle-probe -- ip route get ${gateway:-192.0.2.1}"
 check "cluster listens only on loopback and $node_ip" bash -c \
   "! ss -ltnpH | grep -E 'kube-|kubelet|etcd|\"containerd\",pid=$(cat "$CLUSTER_RUN/containerd.child.pid")' | awk '{ print \$4 }' | grep -vE '^(127\.0\.0\.1|\[::1\]|$node_ip):'"
+check "kube-router enforces NetworkPolicies (its chains are in place)" iptables -S KUBE-ROUTER-FORWARD
 # The supervisor restarts the kubelet when it exits.
 old_kubelet="$(cat "$CLUSTER_RUN/kubelet.child.pid")"
 kill -KILL "$old_kubelet"
@@ -171,6 +173,7 @@ same "addresses as before" "$snap/before/addrs" "$snap/after/addrs"
 same "routes as before" "$snap/before/routes" "$snap/after/routes"
 same "iptables rules as before" "$snap/before/firewall" "$snap/after/firewall"
 same "nftables rules as before" "$snap/before/nft" "$snap/after/nft"
+same "ipsets as before" "$snap/before/ipsets" "$snap/after/ipsets"
 check "no socket of the cluster's shims left" bash -c "! ls -d \$(cat '$snap/up/shim-sockets') 2>/dev/null"
 same "cgroups as before" "$snap/before/cgroups" "$snap/after/cgroups"
 same "files as before" "$snap/before/files" "$snap/after/files"

@@ -10,6 +10,7 @@ policies, a connection that outlived a policy).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,10 @@ def is_network_lab(scenario: Scenario) -> bool:
 
 
 def load_lab(check: ReachabilityCheck, ctx: CheckContext) -> World:
+    return load(lab_paths(check, ctx), base=ctx.lab_dir.resolve())
+
+
+def lab_paths(check: ReachabilityCheck, ctx: CheckContext) -> list[Path]:
     paths: list[Path] = []
     for raw in check.manifests:
         rel = ctx.templates.render(raw)
@@ -80,7 +85,7 @@ def load_lab(check: ReachabilityCheck, ctx: CheckContext) -> World:
                 "start the lab (`labtui up ID`) and write the files there",
             )
         paths.append(path)
-    return load(paths, base=ctx.lab_dir.resolve())
+    return paths
 
 
 @dataclass(frozen=True)
@@ -110,14 +115,34 @@ def _word(allowed: bool) -> str:
     return "allowed" if allowed else "denied"
 
 
+# Probes on a cluster share stand-in pods (named after what they stand for): one
+# check at a time, so that one's clean-up never removes the pods another uses.
+_CLUSTER_PROBES = threading.Lock()
+
+
 @register("reachability")
 def reachability_check(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
+    if ctx.cluster is not None:
+        with _CLUSTER_PROBES:
+            return _reachability(check, ctx)
+    return _reachability(check, ctx)
+
+
+def _reachability(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
     try:
-        cluster = load_lab(check, ctx)
+        paths = lab_paths(check, ctx)
+        cluster = load(paths, base=ctx.lab_dir.resolve())
     except LabError as exc:
         return Outcome(False, f"cannot read the manifests: {exc}", "valid manifests", exc.message)
     prober = prober_for(ctx, cluster)
     try:
+        from labtui.netpol.kube_probe import KubeProber
+
+        if isinstance(prober, KubeProber):
+            from labtui.netpol.kube_sync import sync
+
+            # The files are the truth: the cluster gets the same policies first.
+            sync(prober.kube, paths, ctx.scenario.id)
         return _flows(check, ctx, cluster, prober)
     finally:
         close = getattr(prober, "close", None)

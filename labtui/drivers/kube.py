@@ -514,9 +514,19 @@ class KubeClient:
     ) -> PodExec:
         """``kubectl exec POD -- ARGV`` over the API's websocket; stdin closed."""
         from kubernetes import client as kclient
+        from kubernetes import config as kconfig
         from kubernetes.stream import stream
 
-        core = kclient.CoreV1Api(self.api)
+        # A client of its own: ``stream`` swaps the client's call_api for a websocket
+        # call while it runs, which would turn every other request made meanwhile
+        # through a shared client (checks run concurrently) into a websocket handshake.
+        try:
+            api = kconfig.new_client_from_config_dict(  # type: ignore[no-untyped-call]
+                self.config, context=self.context, persist_config=False
+            )
+        except Exception as exc:
+            raise LabError(f"cannot use the kubeconfig (context {self.context}): {exc}") from exc
+        core = kclient.CoreV1Api(api)
         kwargs: dict[str, Any] = {
             "command": argv,
             "stdin": False,

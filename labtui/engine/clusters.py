@@ -117,6 +117,9 @@ def target_for(
 ) -> ClusterTarget | None:
     """Where ``scenario``'s Kubernetes side lives for ``learner``; None for a lab without one."""
     if not uses_cluster(scenario):
+        optional = scenario.environment.cluster and scenario.environment.cluster.optional
+        if optional and choice.mode == "node":
+            return ClusterTarget(lab_dir / KUBECONFIG_FILE, spec_of(scenario).namespace, node=True)
         return None
     if choice.context:
         return ClusterTarget(
@@ -238,7 +241,8 @@ def bring_up(
                 # Never leave the API server half-changed: back to the manifest it had.
                 settings.restore()
                 raise
-        kube.ensure_namespace(namespace, {SCENARIO_LABEL: scenario.id})
+        if not spec.optional:
+            kube.ensure_namespace(namespace, {SCENARIO_LABEL: scenario.id})
     else:
         assert target.kind_cluster is not None
         find_tool("kubectl")

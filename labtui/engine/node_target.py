@@ -78,7 +78,22 @@ SINGULAR = {
     "persistentvolumes": "PersistentVolume",
     "certificatesigningrequests": "CertificateSigningRequest",
     "namespaces": "namespace",
+    "nodes": "node",
 }
+
+# Namespaced kinds a lab may put in namespaces that outlive it; down deletes the ones
+# carrying its label.
+LABELLED_NAMESPACED: tuple[tuple[str, str], ...] = (
+    ("networking.k8s.io/v1", "networkpolicies"),
+    ("v1", "pods"),
+    ("v1", "configmaps"),
+    ("v1", "secrets"),
+    ("v1", "services"),
+    ("v1", "serviceaccounts"),
+    ("apps/v1", "deployments"),
+    ("rbac.authorization.k8s.io/v1", "roles"),
+    ("rbac.authorization.k8s.io/v1", "rolebindings"),
+)
 
 # In the API server's pod, the same paths as a kind cluster of the lab has.
 AUDIT_DIR = "/etc/kubernetes/policies"
@@ -395,18 +410,30 @@ def snapshot(kube: Any) -> dict[str, Any]:
         except LabError:
             continue
         objects[f"{api_version}/{plural}"] = sorted(i["metadata"]["name"] for i in items)
-    labels = {}
+    return {
+        "time": time.time(),
+        "objects": objects,
+        "node_labels": _labels(kube, "nodes"),
+        "namespace_labels": _labels(kube, "namespaces"),
+    }
+
+
+def _labels(kube: Any, plural: str) -> dict[str, dict[str, str]]:
     try:
-        for node in kube.list_objects("v1", "nodes"):
-            labels[node["metadata"]["name"]] = dict(node["metadata"].get("labels") or {})
+        return {
+            o["metadata"]["name"]: dict(o["metadata"].get("labels") or {})
+            for o in kube.list_objects("v1", plural)
+        }
     except LabError:
-        pass
-    return {"time": time.time(), "objects": objects, "node_labels": labels}
+        return {}
 
 
-def restore_node_labels(kube: Any, before: dict[str, dict[str, str]], notify: Notify) -> None:
-    """Put the Nodes' labels back as they were: labels added since removed, changed ones reset."""
-    for node in kube.list_objects("v1", "nodes"):
+def restore_labels(
+    kube: Any, before: dict[str, dict[str, str]], notify: Notify, plural: str = "nodes"
+) -> None:
+    """Put the labels of Nodes (or Namespaces) that were there back as they were: labels
+    added since removed, changed ones reset."""
+    for node in kube.list_objects("v1", plural):
         name = node["metadata"]["name"]
         if name not in before:
             continue
@@ -414,12 +441,12 @@ def restore_node_labels(kube: Any, before: dict[str, dict[str, str]], notify: No
         patch: dict[str, str | None] = {k: None for k in now if k not in was}
         patch.update({k: v for k, v in was.items() if now.get(k) != v})
         if patch:
-            notify(f"putting back the labels of node {name}")
+            notify(f"putting back the labels of {SINGULAR.get(plural, plural)} {name}")
             from labtui.drivers.kube import resource_path
 
             kube.request(
                 "PATCH",
-                resource_path("v1", "nodes", None, name),
+                resource_path("v1", plural, None, name),
                 body={"metadata": {"labels": patch}},
                 content_type="application/merge-patch+json",
             )
@@ -456,7 +483,21 @@ def leave_as_found(
         before = {"time": None, "objects": {}}
     since = before.get("time")
     if before.get("node_labels"):
-        restore_node_labels(kube, before["node_labels"], notify)
+        restore_labels(kube, before["node_labels"], notify, "nodes")
+    if before.get("namespace_labels"):
+        restore_labels(kube, before["namespace_labels"], notify, "namespaces")
+    # What the lab labelled as its own in namespaces that stay (kube-system, default).
+    for api_version, plural in LABELLED_NAMESPACED:
+        try:
+            items = kube.list_objects(
+                api_version, plural, label_selector=f"{SCENARIO_LABEL}={scenario_id}"
+            )
+        except LabError:
+            continue
+        for obj in items:
+            meta = obj.get("metadata") or {}
+            notify(f"deleting {plural} {meta.get('namespace')}/{meta.get('name')}")
+            kube.delete(api_version, plural, str(meta.get("name")), meta.get("namespace"))
     gone: list[tuple[str, str, str]] = []
     for api_version, plural in CLUSTER_WIDE:
         key = f"{api_version}/{plural}"

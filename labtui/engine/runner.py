@@ -115,21 +115,33 @@ def run_checks_with_contexts(
         now = time.monotonic()
         for i in pending:
             begun = started[i]
-            check = jobs[i][1]
+            ctx, check = jobs[i]
             if cancelled is not None and cancelled():
                 settle(i, CheckResult(check.kind, label(check), False, "cancelled"))
-            elif begun is not None and now - begun > check.timeout:
-                settle(i, timed_out(check, now - begun))
+            elif begun is not None and now - begun > limit(check, ctx):
+                settle(i, timed_out(check, now - begun, limit(check, ctx)))
     return [r for r in results if r is not None]
 
 
-def timed_out(check: Any, waited: float) -> CheckResult:
+# Probing flows on a cluster starts pods and waits for the enforcer: minutes, not seconds.
+CLUSTER_PROBE_TIMEOUT = 600.0
+
+
+def limit(check: Any, ctx: Any) -> float:
+    """The check's time limit: its own, or more for a reachability check probing a cluster."""
+    if check.kind == "reachability" and getattr(ctx, "cluster", None) is not None:
+        return max(float(check.timeout), CLUSTER_PROBE_TIMEOUT)
+    return float(check.timeout)
+
+
+def timed_out(check: Any, waited: float, seconds: float | None = None) -> CheckResult:
+    seconds = check.timeout if seconds is None else seconds
     return CheckResult(
         check.kind,
         label(check),
         False,
-        f"did not finish within its timeout of {check.timeout:g}s",
-        expected=f"done within {check.timeout:g}s",
+        f"did not finish within its timeout of {seconds:g}s",
+        expected=f"done within {seconds:g}s",
         actual="timed out",
         duration=waited,
         timed_out=True,

@@ -204,7 +204,7 @@ def _task_findings(checks: list[BaseModel], solution: Solution | None) -> list[F
         if isinstance(check, CommandCheck):
             out.append(_command("check", check.command))
         elif isinstance(check, ExecCheck):
-            where = check.container if check.container else f"on the {check.node} node"
+            where = f"in {check.container}" if check.container else f"on the {check.node} node"
             out.append(_command(f"check {where}", check.command))
     parts: list[tuple[str, object]] = [("check", checks)]
     if solution is not None:

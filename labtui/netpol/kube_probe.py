@@ -1,8 +1,8 @@
 """Probing flows on a real cluster with stand-in pods and fresh connections.
 
 For a flow ``src -> dst:port`` the prober runs two small pods that carry the
-endpoints' labels in the endpoints' namespaces: a listener with ``nc -lk`` on
-the port and a client that opens a new TCP connection with ``nc -z`` for every
+endpoints' labels in the endpoints' namespaces: a listener (busybox ``httpd``) on
+the port and a client that opens a new TCP connection with ``nc`` for every
 probe (kindnet keeps established connections alive under a new policy, so a
 reused connection would lie). Policies select pods by label, so the stand-ins
 get exactly the verdict the real workloads would, without needing a shell or
@@ -31,6 +31,7 @@ from labtui.netpol.model import Pod, World
 PROBE_MANAGER = "labtui-probe"
 OWNER = "labtui-probe-owner"
 CONNECT_SECONDS = 2
+PAGE = "labtui-probe-reached"
 
 
 class ProbeUnsupported(LabError):
@@ -80,6 +81,16 @@ def _name(role: str, *parts: object) -> str:
     return f"labtui-probe-{role}-{digest}"
 
 
+def _ports(pod: Pod) -> list[dict[str, Any]]:
+    out = []
+    for p in pod.ports:
+        entry: dict[str, Any] = {"containerPort": p.port, "protocol": str(p.protocol.value)}
+        if p.name:
+            entry["name"] = p.name
+        out.append(entry)
+    return out
+
+
 @dataclass
 class KubeProber:
     kube: KubeAPI
@@ -108,17 +119,27 @@ class KubeProber:
         result = self.kube.exec(
             client,
             source.namespace,
-            ["nc", "-z", "-w", str(CONNECT_SECONDS), ip, str(port)],
+            # nc, not wget: Debian's static busybox wget crashes (glibc's resolver in a
+            # static binary); a plain request through nc works in every busybox.
+            [
+                "sh",
+                "-c",
+                f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w {CONNECT_SECONDS} {ip} {port}",
+            ],
             timeout=CONNECT_SECONDS + 10,
         )
-        return getattr(result, "exit_code", None) == 0
+        # Allowed only when the page came back: a refused, dropped or timed-out
+        # connection, and a client that could not run at all, are not "allowed".
+        return getattr(result, "exit_code", None) == 0 and PAGE in getattr(result, "stdout", "")
 
     def _listener(self, target: Pod, port: int) -> str:
         name = self._pod(
             _name("l", target.namespace, sorted(target.labels.items()), port),
             target,
             "listener",
-            ["nc", "-lk", "-p", str(port), "-e", "/bin/true"],
+            # busybox httpd: a listener that stays up between connections in every
+            # busybox build (Debian's nc has neither -k nor -z), serving one page.
+            ["sh", "-c", f"echo {PAGE} > /tmp/index.html && exec httpd -f -p {port} -h /tmp"],
         )
         return self._ips[name]
 
@@ -146,7 +167,16 @@ class KubeProber:
                 },
                 "spec": {
                     "terminationGracePeriodSeconds": 0,
-                    "containers": [{"name": "probe", "image": self.image, "command": command}],
+                    "containers": [
+                        {
+                            "name": "probe",
+                            "image": self.image,
+                            "command": command,
+                            # The ports of the pod it stands for, so that a policy's named
+                            # port (`port: metrics`) resolves for the stand-in as for it.
+                            **({"ports": _ports(like)} if like.ports else {}),
+                        }
+                    ],
                 },
             },
             field_manager=PROBE_MANAGER,

@@ -186,6 +186,12 @@ class ClusterSpec(Strict):
         default=False,
         description="Everything happens inside the lab namespace, so the lab also runs on an existing cluster.",
     )
+    optional: bool = Field(
+        default=False,
+        description="The lab runs without a cluster; on a kubeadm node (--cluster node) it also "
+        "uses that cluster: reachability checks apply the lab's NetworkPolicies there and "
+        "probe each TCP flow for real, next to the engine's verdict.",
+    )
 
     @field_validator("manifests")
     @classmethod
@@ -913,7 +919,14 @@ class Scenario(Strict):
             and Requirement.kind not in self.requires
         ):
             raise ValueError("this scenario uses containers: add docker to requires")
-        if self.environment.cluster is not None and Requirement.kind not in self.requires:
+        cluster = self.environment.cluster
+        if cluster is not None and cluster.optional:
+            if {Requirement.kind, Requirement.cluster} & set(self.requires):
+                raise ValueError(
+                    "environment.cluster.optional is for labs that run without a cluster: "
+                    "drop kind/cluster from requires, or drop optional"
+                )
+        elif cluster is not None and Requirement.kind not in self.requires:
             raise ValueError("environment.cluster builds a kind cluster: add kind to requires")
         uses_k8s = any(isinstance(c, K8sCheck) for t in self.tasks for c in t.checks)
         if uses_k8s and not {Requirement.kind, Requirement.cluster} & set(self.requires):

@@ -66,10 +66,8 @@ def test_kind_sessions_point_kubeconfig_into_the_lab_dir(tmp_path: Path) -> None
     assert s.render("{control_plane} {namespace} {cluster_name}") == (
         "labtui-audit-logging-control-plane lab labtui-audit-logging"
     )
-    assert (
-        session("admission-control", tmp_path).render("{worker}")
-        == "labtui-admission-control-worker"
-    )
+    # On kind a node command goes through docker exec into the node's container.
+    assert s.render("{on_node}grep x") == "docker exec labtui-audit-logging-control-plane grep x"
     docker_lab = session("pid-namespace-sharing", tmp_path)
     assert "KUBECONFIG" not in docker_lab.env
 
@@ -96,7 +94,7 @@ def test_on_an_existing_cluster_only_namespaced_labs_are_available() -> None:
     assert available["secrets-in-kubernetes"] == []
     assert "audit logging" in available["audit-logging"][0]
     assert "encryption at rest" in available["etcd-encryption-at-rest"][0]
-    assert "its own nodes" in available["admission-control"][0]
+    assert "node access" in available["admission-control"][0]
     assert "node access or cluster-wide configuration" in available["apiserver-access"][0]
     assert all("--context" in r[0] for sid, r in available.items() if r)
     no_kubectl = Availability(

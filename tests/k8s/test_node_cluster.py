@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_node_is_ready_and_doctor_reports_the_node_target() -> None:
     assert ready.split() == ["True"]
     res = labtui("doctor", "--json")
     items = {i["name"]: i for i in json.loads(res.stdout)["items"]}
-    assert items["cluster target"]["detail"].startswith("node ")
+    assert items["target"]["detail"].startswith("node ")
     assert items["cluster labs"]["status"] == "ok", items["cluster labs"]
     assert "Ready" in items["cluster labs"]["detail"]
 
@@ -143,3 +144,59 @@ def test_kubeadm_certificates_reads_this_node_s_real_pki() -> None:
     rows = {line.split()[0]: line for line in res.stdout.splitlines() if line.strip()}
     assert "skipped: needs the lab's generated certificates" in rows["find-expired"]
     assert "✓" in rows["apiserver-signer"]
+
+
+NETWORK_LABS = [
+    "netpol-default-deny",
+    "netpol-egress-ipblock",
+    "netpol-frontend-backend",
+    "netpol-namespace-isolation",
+]
+VERDICTS = re.compile(r"(\S+ -> \S+ \S+): expected \w+, engine (\w+), cluster (\w+)")
+
+
+def check_report(sid: str) -> dict[str, Any]:
+    res = labtui("check", sid, "--json", timeout=1500)
+    assert res.returncode in (0, 1), res.stdout + res.stderr
+    report: dict[str, Any] = json.loads(res.stdout)
+    return report
+
+
+def probed_flows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(flow, engine verdict, cluster verdict) of every flow the cluster was probed for."""
+    return [
+        match.groups()
+        for task in report["tasks"]
+        for result in task["results"]
+        if result["kind"] == "reachability"
+        for match in VERDICTS.finditer(result.get("actual") or "")
+    ]
+
+
+@pytest.mark.parametrize("sid", NETWORK_LABS)
+def test_network_lab_on_the_cluster_agrees_with_the_engine(sid: str) -> None:
+    """The lab's policies applied to the cluster, every TCP flow probed with a fresh
+    connection through the enforcer (kube-router): the cluster's verdict equals the
+    engine's for every flow, before the solutions (checks fail) and after (they pass)."""
+    up = labtui("up", sid)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        before = check_report(sid)
+        for task in before["tasks"]:
+            assert not task["passed"], f"{task['id']} passes before its solution"
+        solved = labtui("solve", sid, timeout=1500)
+        assert solved.returncode == 0, solved.stdout + solved.stderr
+        after = check_report(sid)
+        assert after["passed"], json.dumps(after, indent=2)[:4000]
+        flows = probed_flows(before) + probed_flows(after)
+        assert flows, "no flow was probed on the cluster"
+        disagree = [f for f in flows if f[1] != f[2]]
+        assert not disagree, f"the cluster and the engine disagree: {disagree}"
+        # Both verdicts were seen for real: a prober that always failed would not pass.
+        assert {"allowed", "denied"} <= {f[2] for f in flows}
+    finally:
+        down = labtui("down", sid)
+    assert down.returncode == 0, down.stdout + down.stderr
+    for label in ("labtui.scenario", "labtui.probe"):
+        leftovers = kubectl("get", "networkpolicies,pods,configmaps", "-A", "-l", label)
+        assert leftovers.strip() == "", leftovers

@@ -15,6 +15,7 @@ import pytest
 
 from labtui.netpol.kube_probe import (
     OWNER,
+    PAGE,
     PROBE_LABEL,
     PROBE_MANAGER,
     KubeProber,
@@ -88,10 +89,10 @@ class RecordingKube:
         timeout: float = 30.0,
     ) -> Exec:
         self.execs.append((namespace, pod, argv))
-        ip = argv[-2]
+        ip = argv[-1].split()[-2]
         target = next(p for p in self.pods.values() if p["status"]["podIP"] == ip)
         pair = (namespace, target["metadata"]["namespace"])
-        return Exec(1 if pair in self.blocked else 0)
+        return Exec(1) if pair in self.blocked else Exec(0, PAGE + "\n")
 
     def delete(
         self, api_version: str, plural: str, name: str, namespace: str | None = None
@@ -121,9 +122,12 @@ def test_stand_ins_carry_the_endpoint_labels_and_connect_afresh(cluster: Any) ->
     assert set(made) == {"listener", "client"}, "one listener and one client, reused"
     assert made["client"]["metadata"]["labels"] == {**web.labels, PROBE_LABEL: "client"}
     assert made["listener"]["metadata"]["labels"] == {**api.labels, PROBE_LABEL: "listener"}
-    assert made["listener"]["spec"]["containers"][0]["command"][:4] == ["nc", "-lk", "-p", "8080"]
-    # Every probe is a new `nc -z` connection, never a reused one.
-    assert [argv[:3] for _, _, argv in kube.execs] == [["nc", "-z", "-w"]] * 2
+    listener = made["listener"]["spec"]["containers"][0]["command"]
+    assert listener[:2] == ["sh", "-c"] and "httpd -f -p 8080" in listener[2]
+    # Every probe is a new connection (a fresh wget), never a reused one.
+    assert [argv[-1].split("|")[-1].split() for _, _, argv in kube.execs] == [
+        ["nc", "-w", "2", "10.244.0.10", "8080"]
+    ] * 2
     assert "shop" in kube.namespaces
 
     prober.close()
@@ -140,7 +144,11 @@ def test_stand_ins_cannot_be_adopted_by_a_replicaset(cluster: Any) -> None:
     for pod in kube.pods.values():
         (ref,) = pod["metadata"]["ownerReferences"]
         assert ref["controller"] is True
-        assert (ref["kind"], ref["name"], ref["uid"]) == ("ConfigMap", OWNER, owner["metadata"]["uid"])
+        assert (ref["kind"], ref["name"], ref["uid"]) == (
+            "ConfigMap",
+            OWNER,
+            owner["metadata"]["uid"],
+        )
 
 
 def test_the_prober_applies_namespaces_under_its_own_field_manager(cluster: Any) -> None:

@@ -146,7 +146,10 @@ class LabJobs(LabAppScreen):
     def apply_solution(self, task_id: str) -> None:
         was_completed = self.session.progress.completed_at is not None
         self.session.reveal_solution(task_id)
-        self.session.apply_solution(task_id)
+        self.session.apply_solution(
+            task_id, notify=lambda text: self._post(WorkProgress("apply", text))
+        )
+        self._post(WorkProgress("apply", "checking"))
         self._report(self._checked(self.session.check(task_id), was_completed))
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="progress", name="hint")

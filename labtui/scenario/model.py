@@ -911,7 +911,9 @@ class Scenario(Strict):
             raise ValueError(f"task id {twice!r} is used twice")
         env = self.environment
         uses_docker = bool(env.containers or env.images or self.cleanup.containers) or any(
-            isinstance(c, ExecCheck | ContainerCheck) for t in self.tasks for c in t.checks
+            isinstance(c, ContainerCheck) or (isinstance(c, ExecCheck) and c.container is not None)
+            for t in self.tasks
+            for c in t.checks
         )
         if (
             uses_docker

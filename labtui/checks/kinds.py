@@ -33,6 +33,11 @@ from labtui.scenario.model import (
 @register("command")
 def command_check(check: CommandCheck, ctx: CheckContext) -> Outcome:
     argv = ctx.templates.render_argv(check.command)
+    return _run_here(check, ctx, argv)
+
+
+def _run_here(check: CommandCheck | ExecCheck, ctx: CheckContext, argv: list[str]) -> Outcome:
+    """Run ``argv`` on this machine in the lab directory and test its exit code and output."""
     res = shell.run(argv, timeout=check.timeout, cwd=ctx.lab_dir, env=ctx.env)
     if res.not_found:
         return Outcome(False, res.stderr, "the command runs", "not found")
@@ -50,17 +55,10 @@ def command_check(check: CommandCheck, ctx: CheckContext) -> Outcome:
 @register("exec")
 def exec_check(check: ExecCheck, ctx: CheckContext) -> Outcome:
     if check.node is not None:
-        argv = node_argv(ctx, check.node, ctx.templates.render_argv(check.command))
-        ran = shell.run(argv, timeout=check.timeout, cwd=ctx.lab_dir, env=ctx.env)
-        if ran.timed_out:
-            return Outcome(
-                False,
-                f"did not finish within its timeout of {check.timeout:g}s",
-                f"done within {check.timeout:g}s",
-                "timed out",
-                timed_out=True,
-            )
-        return check_output(check, ctx, ran.exit_code, ran.stdout, ran.stderr)
+        # On the lab cluster's node: docker exec on kind, this machine on a kubeadm node.
+        return _run_here(
+            check, ctx, node_argv(ctx, check.node, ctx.templates.render_argv(check.command))
+        )
     assert check.container is not None
     name = ctx.templates.render(check.container)
     attrs = ctx.docker.inspect(name)

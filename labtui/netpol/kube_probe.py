@@ -20,6 +20,7 @@ labtui's manager, are never dropped by the prober's apply.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ from labtui.netpol.model import Pod, World
 PROBE_MANAGER = "labtui-probe"
 OWNER = "labtui-probe-owner"
 CONNECT_SECONDS = 2
+SERVICE_ACCOUNT_TRIES = 60
 PAGE = "labtui-probe-reached"
 
 
@@ -147,7 +149,7 @@ class KubeProber:
         if name in self.made:
             return name
         owner = self._owner(like.namespace)
-        self.kube.apply(
+        self._apply_pod(
             {
                 "apiVersion": "v1",
                 "kind": "Pod",
@@ -179,7 +181,6 @@ class KubeProber:
                     ],
                 },
             },
-            field_manager=PROBE_MANAGER,
         )
         self.made[name] = like.namespace
         pod = self.kube.wait_ready("v1", "pods", name, like.namespace, timeout=self.ready_timeout)
@@ -188,6 +189,19 @@ class KubeProber:
             raise LabError(f"probe pod {like.namespace}/{name} has no IP")
         self._ips[name] = ip
         return name
+
+    def _apply_pod(self, pod: dict[str, Any]) -> None:
+        """Apply a stand-in; in a namespace made a moment ago, wait for its default
+        ServiceAccount (the controller manager adds it; until then pods are refused)."""
+        for attempt in range(SERVICE_ACCOUNT_TRIES):
+            try:
+                self.kube.apply(pod, field_manager=PROBE_MANAGER)
+                return
+            except LabError as exc:
+                waiting = "serviceaccount" in exc.message and "not found" in exc.message
+                if not waiting or attempt == SERVICE_ACCOUNT_TRIES - 1:
+                    raise
+                time.sleep(1.0)
 
     def _owner(self, namespace: str) -> str:
         """The namespace (with the world's labels) and the ConfigMap that owns the stand-ins."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from labtui.errors import LabError
 from labtui.netpol.kube_probe import (
     OWNER,
     PAGE,
@@ -175,3 +176,28 @@ def test_udp_and_outside_addresses_are_not_probed(cluster: Any) -> None:
         prober.probe("shop/web", "kube-system/coredns", 53, "UDP")
     with pytest.raises(ProbeUnsupported, match="outside the cluster"):
         prober.probe("shop/web", "203.0.113.9", 443, "TCP")
+
+
+def test_stand_ins_wait_for_a_new_namespace_s_default_service_account(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pods in a namespace made a moment ago are refused until the controller manager
+    adds its default ServiceAccount: the prober waits instead of failing the check."""
+    import labtui.netpol.kube_probe as kube_probe
+
+    monkeypatch.setattr(kube_probe.time, "sleep", lambda _: None)
+    refusals = [2]
+
+    class NewNamespaceKube(RecordingKube):
+        def apply(self, obj: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+            if obj["kind"] == "Pod" and refusals[0] > 0:
+                refusals[0] -= 1
+                raise LabError(
+                    'PATCH /api/v1/namespaces/shop/pods/x: 403 pods "x" is forbidden: error '
+                    'looking up service account shop/default: serviceaccount "default" not found'
+                )
+            return super().apply(obj, *args, **kwargs)
+
+    prober = KubeProber(NewNamespaceKube(), cluster, "busybox:1.36")
+    assert prober.probe("shop/web", "shop/api", 8080, "TCP") is True
+    assert refusals == [0]

@@ -153,6 +153,13 @@ def _reachability(check: ReachabilityCheck, ctx: CheckContext) -> Outcome:
 def _flows(
     check: ReachabilityCheck, ctx: CheckContext, cluster: World, prober: Prober | None
 ) -> Outcome:
+    render = ctx.templates.render
+    prepare = getattr(prober, "prepare", None)
+    if callable(prepare):
+        try:
+            prepare([(render(f.source), render(f.to), f.port, f.protocol) for f in check.flows])
+        except LabError as exc:
+            return Outcome(False, f"cannot start the probes: {exc}", "probes", exc.message)
     results = []
     for flow in check.flows:
         render = ctx.templates.render

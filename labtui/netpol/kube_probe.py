@@ -99,9 +99,26 @@ class KubeProber:
     cluster: World
     image: str
     ready_timeout: float = 120.0
+    # Seconds for the enforcer to add newly started stand-ins to its rules.
+    settle: float = 3.0
     made: dict[str, str] = field(default_factory=dict)  # pod name -> namespace
     _ips: dict[str, str] = field(default_factory=dict)
     _owners: dict[str, str] = field(default_factory=dict)  # namespace -> owner ConfigMap uid
+
+    def prepare(self, flows: list[tuple[str, str, int, str]]) -> None:
+        """Start the stand-ins of every flow first, then give the enforcer a moment to
+        put the new pods into its rules, so no probe races a pod the enforcer has not seen."""
+        made = len(self.made)
+        for src, dst, port, protocol in flows:
+            if protocol.upper() != "TCP":
+                continue
+            source, target = resolve(self.cluster, src), resolve(self.cluster, dst)
+            if not isinstance(source, Pod) or not isinstance(target, Pod):
+                continue
+            self._listener(target, port)
+            self._client(source)
+        if len(self.made) > made and self.settle > 0:
+            time.sleep(self.settle)
 
     def probe(self, src: str, dst: str, port: int, protocol: str) -> bool:
         if protocol.upper() != "TCP":
@@ -112,12 +129,7 @@ class KubeProber:
         if not isinstance(source, Pod) or not isinstance(target, Pod):
             raise ProbeUnsupported("flows to or from addresses outside the cluster are not probed")
         ip = self._listener(target, port)
-        client = self._pod(
-            _name("c", source.namespace, sorted(source.labels.items())),
-            source,
-            "client",
-            ["sleep", "1d"],
-        )
+        client = self._client(source)
         result = self.kube.exec(
             client,
             source.namespace,
@@ -133,6 +145,14 @@ class KubeProber:
         # Allowed only when the page came back: a refused, dropped or timed-out
         # connection, and a client that could not run at all, are not "allowed".
         return getattr(result, "exit_code", None) == 0 and PAGE in getattr(result, "stdout", "")
+
+    def _client(self, source: Pod) -> str:
+        return self._pod(
+            _name("c", source.namespace, sorted(source.labels.items())),
+            source,
+            "client",
+            ["sleep", "1d"],
+        )
 
     def _listener(self, target: Pod, port: int) -> str:
         name = self._pod(

@@ -299,7 +299,7 @@ def node_items() -> list[Item]:
             "kubeadm node: " + ", ".join(f"{n[0]} {n[1]}" for n in nodes if len(n) == 2),
         )
     ]
-    holder = node_target.ApiServerSettings(None, "", lambda _: None).holder()
+    holder = node_target.holder()
     if holder:
         items.append(
             Item(

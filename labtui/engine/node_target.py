@@ -228,6 +228,16 @@ def edit_manifest(text: str, flags: dict[str, str], volumes: list[Volume]) -> st
     return yaml.safe_dump(pod, sort_keys=False)
 
 
+def holder() -> str | None:
+    """The lab whose settings the API server runs with now, or None."""
+    if not BACKUP_MANIFEST.exists():
+        return None
+    try:
+        return str(json.loads(BACKUP_OWNER.read_text())["scenario"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "an unknown lab"
+
+
 class ApiServerSettings:
     """The lab's hold on the API server's static pod manifest: edit, wait, restore."""
 
@@ -237,13 +247,7 @@ class ApiServerSettings:
         self.notify = notify
 
     def holder(self) -> str | None:
-        """The lab whose settings the API server runs with now, or None."""
-        if not BACKUP_MANIFEST.exists():
-            return None
-        try:
-            return str(json.loads(BACKUP_OWNER.read_text())["scenario"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return "an unknown lab"
+        return holder()
 
     def original(self) -> bytes:
         return BACKUP_MANIFEST.read_bytes() if BACKUP_MANIFEST.exists() else MANIFEST.read_bytes()
@@ -360,17 +364,21 @@ class ApiServerSettings:
 
 def _started_since(pod: dict[str, Any], since: float) -> bool:
     """The pod's kube-apiserver container runs and was started after ``since``."""
-    from datetime import datetime
-
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
         started = ((status.get("state") or {}).get("running") or {}).get("startedAt")
         if status.get("name") == "kube-apiserver" and started:
-            try:
-                when = datetime.fromisoformat(str(started).replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                return False
-            return when >= since
+            return _timestamp(started) >= since
     return False
+
+
+def _timestamp(stamp: Any) -> float:
+    """An API timestamp (``2026-12-03T08:47:58Z``) in seconds; 0 when it is not one."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def _remove_tree(path: Path) -> None:
@@ -460,13 +468,7 @@ def record_before(kube: Any, lab_dir: Path) -> None:
 
 
 def _created_at(obj: dict[str, Any]) -> float:
-    from datetime import datetime
-
-    stamp = (obj.get("metadata") or {}).get("creationTimestamp")
-    try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
+    return _timestamp((obj.get("metadata") or {}).get("creationTimestamp"))
 
 
 def leave_as_found(
@@ -541,10 +543,10 @@ def rewrite_secrets(kube: Any, notify: Notify) -> int:
     """Write every Secret again (``kubectl get secrets -A -o json | kubectl replace -f -``)."""
     secrets = kube.list_objects("v1", "secrets")
     notify(f"writing {len(secrets)} Secrets again in plain text")
+    from labtui.drivers.kube import resource_path
+
     for secret in secrets:
         meta = secret["metadata"]
-        from labtui.drivers.kube import resource_path
-
         kube.request(
             "PUT",
             resource_path("v1", "secrets", meta.get("namespace"), meta["name"]),

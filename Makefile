@@ -64,7 +64,7 @@ base-image:
 k8s-binaries:
 	scripts/build-k8s.sh
 
-# The static analysers labs run on the learner's files (hadolint, kube-score), pinned,
+# The tools labs run (scripts/lab-tools/: analysers, scanners, policy engines), pinned,
 # each in its own directory under ~/.cache/labtui/tools with links in its bin/ (put it on
 # PATH); nothing is reinstalled while the pins are unchanged.
 lab-tools:

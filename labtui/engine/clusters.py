@@ -233,6 +233,8 @@ def bring_up(
         kube = _client(config)
         kube.wait_api(timeout=30)
         node_target.record_before(kube, lab_dir)
+        if spec.node_files:
+            node_target.NodeFiles(kube, scenario.id, notify).keep(spec.node_files)
         if spec.audit or spec.encryption or spec.admission:
             settings = node_target.ApiServerSettings(kube, scenario.id, notify)
             try:
@@ -333,6 +335,8 @@ def _node_tear_down(
 
         kube = KubeClient.from_text(node_target.admin_kubeconfig())
     settings = node_target.ApiServerSettings(kube, scenario.id, notify)
+    # The learner's edits first: a manifest they broke may keep the API server down.
+    node_target.NodeFiles(kube, scenario.id, notify).restore()
     node_target.leave_as_found(kube, lab_dir, scenario.id, notify)
     spec = spec_of(scenario)
     if settings.holder() == scenario.id and spec.encryption:

@@ -553,3 +553,244 @@ def rewrite_secrets(kube: Any, notify: Notify) -> int:
             body=secret,
         )
     return len(secrets)
+
+
+# --------------------------------------------------------------------------- files the learner edits
+
+FILES_DIR = BACKUP_DIR / "files"
+FILES_INDEX = FILES_DIR / "index.json"
+MANIFESTS_DIR = KUBEADM_DIR / "manifests"
+# Run by `make cluster` (scripts/cluster-up.sh): a supervisor restarts what exits.
+SUPERVISED_RUN = Path("/run/labtui-cluster")
+
+
+def files_holder() -> str | None:
+    """The lab whose copies of node files are kept now, or None."""
+    if not FILES_INDEX.exists():
+        return None
+    try:
+        return str(json.loads(FILES_INDEX.read_text())["scenario"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "an unknown lab"
+
+
+class NodeFiles:
+    """Files on the node the learner edits by hand (a static pod manifest, the kubelet's
+    configuration, containerd's): kept byte for byte at ``up``, put back at ``down``.
+
+    A path that did not exist at ``up`` (a policy file, a log directory the learner
+    makes) is removed again. Owner, group and mode come back with the bytes. After
+    putting back a static pod manifest labtui waits for the kubelet to run it again;
+    after the kubelet's or containerd's files it restarts that service.
+    """
+
+    def __init__(self, kube: Any, scenario_id: str, notify: Notify) -> None:
+        self.kube = kube
+        self.scenario_id = scenario_id
+        self.notify = notify
+
+    def keep(self, paths: list[str]) -> None:
+        holder = files_holder()
+        if holder == self.scenario_id:
+            return  # a second up: the first copies are the ones to go back to
+        if holder is not None:
+            raise EnvironmentUnavailable(
+                f"lab {holder} keeps copies of node files it lets you edit",
+                f"`labtui down {holder}` puts them back first",
+            )
+        FILES_DIR.mkdir(parents=True, mode=0o700, exist_ok=True)
+        entries = []
+        for i, name in enumerate(paths):
+            path = Path(name)
+            entry: dict[str, Any] = {"path": name, "existed": path.exists() or path.is_symlink()}
+            if path.is_dir() and not path.is_symlink():
+                import shutil
+
+                copy_name = f"{i}.tree"
+                shutil.copytree(path, FILES_DIR / copy_name, symlinks=True)
+                entry.update(copy=copy_name, dir=True)
+            elif entry["existed"]:
+                copy_name = f"{i}.file"
+                data = path.read_bytes()
+                write_atomic(FILES_DIR / copy_name, data)
+                st = path.stat()
+                entry.update(copy=copy_name, mode=st.st_mode & 0o7777, uid=st.st_uid, gid=st.st_gid)
+            entries.append(entry)
+        write_atomic(
+            FILES_INDEX,
+            json.dumps({"scenario": self.scenario_id, "made": time.time(), "files": entries}),
+        )
+
+    def changed(self) -> list[str]:
+        """The kept paths that differ from their copies now."""
+        return [e["path"] for e in self._entries() if not _same(e)]
+
+    def restore(self) -> bool:
+        """Put every kept file back (or remove what was not there); False when none were kept."""
+        if files_holder() != self.scenario_id:
+            return False
+        restarts: list[str] = []
+        manifests: list[tuple[str, str | None]] = []
+        for entry in self._entries():
+            if _same(entry):
+                continue
+            path = Path(entry["path"])
+            component = _static_pod(path)
+            before = self._hash(component) if component else None
+            self.notify(f"putting back {path}")
+            _put_back(entry)
+            if component:
+                manifests.append((component, before))
+            service = _service_of(path)
+            if service and service not in restarts:
+                restarts.append(service)
+        for service in restarts:
+            restart_service(service, self.notify)
+        for component, before in manifests:
+            self.wait_component(component, before)
+        import shutil
+
+        shutil.rmtree(FILES_DIR, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            BACKUP_DIR.rmdir()
+        return True
+
+    def _entries(self) -> list[dict[str, Any]]:
+        try:
+            return list(json.loads(FILES_INDEX.read_text())["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    def _hash(self, component: str) -> str | None:
+        try:
+            node = control_plane_name(self.kube)
+            pod = self.kube.get("v1", "pods", f"{component}-{node}", "kube-system")
+        except Exception:  # the API server may be down: the learner's manifest broke it
+            return None
+        if not pod:
+            return None
+        return (pod.get("metadata", {}).get("annotations") or {}).get("kubernetes.io/config.hash")
+
+    def wait_component(
+        self, component: str, before: str | None, timeout: float = RESTART_TIMEOUT
+    ) -> None:
+        """Until the static pod ``component`` runs its put-back manifest and is Ready."""
+        from labtui.drivers.kube import is_ready
+
+        self.notify(f"waiting for {component} to run its original manifest")
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            try:
+                node = control_plane_name(self.kube)
+                pod = self.kube.get("v1", "pods", f"{component}-{node}", "kube-system")
+                if pod:
+                    now = (pod.get("metadata", {}).get("annotations") or {}).get(
+                        "kubernetes.io/config.hash"
+                    )
+                    if now != before and is_ready(pod):
+                        if component == "kube-apiserver":
+                            self.kube.request("GET", "/readyz")
+                        return
+                    last = f"{component} still runs the edited manifest or is not Ready"
+            except LabError as exc:
+                last = exc.message
+            except Exception as exc:  # the API server is down mid-restart
+                last = f"{type(exc).__name__}: {exc}"
+            time.sleep(2.0)
+        raise LabError(
+            f"{component} did not come back within {timeout:g} s ({last})",
+            f"look at `crictl ps -a --name {component}` and `crictl logs` on this node",
+        )
+
+
+def _same(entry: dict[str, Any]) -> bool:
+    path = Path(entry["path"])
+    if not entry["existed"]:
+        return not (path.exists() or path.is_symlink())
+    if entry.get("dir"):
+        return False  # a directory is always put back whole
+    try:
+        st = path.stat()
+        return (
+            path.read_bytes() == (FILES_DIR / entry["copy"]).read_bytes()
+            and st.st_mode & 0o7777 == entry["mode"]
+            and (st.st_uid, st.st_gid) == (entry["uid"], entry["gid"])
+        )
+    except OSError:
+        return False
+
+
+def _put_back(entry: dict[str, Any]) -> None:
+    import shutil
+
+    path = Path(entry["path"])
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    if not entry["existed"]:
+        return
+    if entry.get("dir"):
+        shutil.copytree(FILES_DIR / entry["copy"], path, symlinks=True)
+        return
+    # Written beside the copy and renamed into place: the kubelet never sees half a file.
+    tmp = FILES_DIR / f".{entry['copy']}.new"
+    tmp.write_bytes((FILES_DIR / entry["copy"]).read_bytes())
+    os.chmod(tmp, entry["mode"])
+    os.chown(tmp, entry["uid"], entry["gid"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, path)
+
+
+def _static_pod(path: Path) -> str | None:
+    """The component a kubeadm static pod manifest runs (``kube-apiserver``), or None."""
+    if path.parent == MANIFESTS_DIR and path.suffix == ".yaml":
+        return path.stem
+    return None
+
+
+def _service_of(path: Path) -> str | None:
+    """The node service that reads ``path`` only when it starts."""
+    text = str(path)
+    if text.startswith("/var/lib/kubelet/") or text.startswith("/etc/systemd/system/kubelet"):
+        return "kubelet"
+    if text.startswith("/etc/containerd/"):
+        return "containerd"
+    return None
+
+
+def restart_service(name: str, notify: Notify, timeout: float = 120.0) -> None:
+    """Restart the kubelet or containerd: by systemd where it runs them, else by the
+    supervisor of ``make cluster``, which starts again what exits."""
+    import shutil
+    import signal
+    import subprocess
+
+    notify(f"restarting {name}")
+    systemctl = shutil.which("systemctl")
+    if systemctl:
+        active = subprocess.run([systemctl, "is-active", "--quiet", name], check=False, timeout=30)
+        if active.returncode == 0:
+            subprocess.run([systemctl, "restart", name], check=True, timeout=timeout)
+            return
+    pid_file = SUPERVISED_RUN / f"{name}.child.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError) as exc:
+        raise LabError(
+            f"cannot restart {name}: neither systemd nor labtui's cluster supervisor runs it",
+            f"restart {name} the way this node starts it",
+        ) from exc
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            now = int(pid_file.read_text().strip())
+            if now != pid and Path(f"/proc/{now}").exists():
+                return
+        time.sleep(0.5)
+    raise LabError(
+        f"{name} did not start again within {timeout:g} s",
+        f"look at how this node runs {name} (`make cluster` keeps its log in its log directory)",
+    )

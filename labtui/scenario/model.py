@@ -193,12 +193,47 @@ class ClusterSpec(Strict):
         "probe each TCP flow for real, next to the engine's verdict.",
     )
 
+    node_files: list[str] = Field(
+        default=[],
+        description="Absolute paths on the control-plane node the learner edits or creates "
+        "(a static pod manifest, the kubelet's config.yaml, a policy file, a log directory). "
+        "On a kubeadm node (--cluster node) up keeps a byte-for-byte copy and down puts each "
+        "back (removing what did not exist), then waits for the static pod or restarts the "
+        "kubelet or containerd; on kind they go with the cluster.",
+    )
+
+    @field_validator("node_files")
+    @classmethod
+    def _v_node_files(cls, value: list[str]) -> list[str]:
+        for path in value:
+            parts = path.split("/")
+            if (
+                not path.startswith("/")
+                or ".." in parts
+                or path.rstrip("/") in ("", "/etc", "/var")
+            ):
+                raise ValueError(
+                    f"{path!r} must be an absolute path to a file or directory (no ..)"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a path is listed twice")
+        return value
+
     @field_validator("manifests")
     @classmethod
     def _v_manifests(cls, value: list[str]) -> list[str]:
         for m in value:
             _lab_relative(m)
         return value
+
+    @model_validator(mode="after")
+    def _v_namespaced(self) -> ClusterSpec:
+        if self.namespaced and self.cluster_wide:
+            raise ValueError(
+                f"namespaced: true, but the lab needs {', '.join(self.cluster_wide)}, which a "
+                "namespace on a shared cluster cannot give: drop namespaced"
+            )
+        return self
 
     @property
     def cluster_wide(self) -> list[str]:
@@ -212,6 +247,8 @@ class ClusterSpec(Strict):
             needs.append("admission settings")
         if self.workers:
             needs.append("its own nodes")
+        if self.node_files:
+            needs.append("files on the control-plane node")
         return needs
 
 

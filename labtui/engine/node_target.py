@@ -260,6 +260,12 @@ class ApiServerSettings:
                 f"the API server runs with the settings of lab {holder}",
                 f"`labtui down {holder}` restores its manifest first",
             )
+        keeper = files_held().get(str(MANIFEST))
+        if keeper not in (None, self.scenario_id):
+            raise EnvironmentUnavailable(
+                f"lab {keeper} keeps {MANIFEST} for you to edit by hand",
+                f"`labtui down {keeper}` puts it back first",
+            )
         original = self.original()
         if not BACKUP_MANIFEST.exists():
             BACKUP_DIR.mkdir(mode=0o700, exist_ok=True)
@@ -558,20 +564,28 @@ def rewrite_secrets(kube: Any, notify: Notify) -> int:
 # --------------------------------------------------------------------------- files the learner edits
 
 FILES_DIR = BACKUP_DIR / "files"
-FILES_INDEX = FILES_DIR / "index.json"
 MANIFESTS_DIR = KUBEADM_DIR / "manifests"
 # Run by `make cluster` (scripts/cluster-up.sh): a supervisor restarts what exits.
 SUPERVISED_RUN = Path("/run/labtui-cluster")
 
 
-def files_holder() -> str | None:
-    """The lab whose copies of node files are kept now, or None."""
-    if not FILES_INDEX.exists():
-        return None
-    try:
-        return str(json.loads(FILES_INDEX.read_text())["scenario"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return "an unknown lab"
+def _files_index(scenario_id: str) -> Path:
+    return FILES_DIR / scenario_id / "index.json"
+
+
+def files_held() -> dict[str, str]:
+    """Every node file whose copy a lab keeps now: path -> lab."""
+    held: dict[str, str] = {}
+    if not FILES_DIR.is_dir():
+        return held
+    for index in sorted(FILES_DIR.glob("*/index.json")):
+        try:
+            data = json.loads(index.read_text())
+            for entry in data["files"]:
+                held[str(entry["path"])] = str(data["scenario"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return held
 
 
 class NodeFiles:
@@ -581,24 +595,33 @@ class NodeFiles:
     A path that did not exist at ``up`` (a policy file, a log directory the learner
     makes) is removed again. Owner, group and mode come back with the bytes. After
     putting back a static pod manifest labtui waits for the kubelet to run it again;
-    after the kubelet's or containerd's files it restarts that service.
+    after the kubelet's or containerd's files it restarts that service. Labs may keep
+    different files at once; a file another lab keeps (or the API server manifest while
+    a lab holds its settings) is refused with the lab that has it.
     """
 
     def __init__(self, kube: Any, scenario_id: str, notify: Notify) -> None:
         self.kube = kube
         self.scenario_id = scenario_id
         self.notify = notify
+        self.index = _files_index(scenario_id)
+        self.copies = self.index.parent
 
     def keep(self, paths: list[str]) -> None:
-        holder = files_holder()
-        if holder == self.scenario_id:
+        if self.index.exists():
             return  # a second up: the first copies are the ones to go back to
-        if holder is not None:
-            raise EnvironmentUnavailable(
-                f"lab {holder} keeps copies of node files it lets you edit",
-                f"`labtui down {holder}` puts them back first",
-            )
-        FILES_DIR.mkdir(parents=True, mode=0o700, exist_ok=True)
+        held = files_held()
+        settings = holder()
+        for name in paths:
+            other = held.get(name)
+            if other is None and settings and Path(name) == MANIFEST:
+                other = settings
+            if other is not None and other != self.scenario_id:
+                raise EnvironmentUnavailable(
+                    f"lab {other} has {name} changed or kept for you to edit",
+                    f"`labtui down {other}` puts it back first",
+                )
+        self.copies.mkdir(parents=True, mode=0o700, exist_ok=True)
         entries = []
         for i, name in enumerate(paths):
             path = Path(name)
@@ -607,38 +630,37 @@ class NodeFiles:
                 import shutil
 
                 copy_name = f"{i}.tree"
-                shutil.copytree(path, FILES_DIR / copy_name, symlinks=True)
+                shutil.copytree(path, self.copies / copy_name, symlinks=True)
                 entry.update(copy=copy_name, dir=True)
             elif entry["existed"]:
                 copy_name = f"{i}.file"
-                data = path.read_bytes()
-                write_atomic(FILES_DIR / copy_name, data)
+                write_atomic(self.copies / copy_name, path.read_bytes())
                 st = path.stat()
                 entry.update(copy=copy_name, mode=st.st_mode & 0o7777, uid=st.st_uid, gid=st.st_gid)
             entries.append(entry)
         write_atomic(
-            FILES_INDEX,
+            self.index,
             json.dumps({"scenario": self.scenario_id, "made": time.time(), "files": entries}),
         )
 
     def changed(self) -> list[str]:
         """The kept paths that differ from their copies now."""
-        return [e["path"] for e in self._entries() if not _same(e)]
+        return [e["path"] for e in self._entries() if not _same(e, self.copies)]
 
     def restore(self) -> bool:
         """Put every kept file back (or remove what was not there); False when none were kept."""
-        if files_holder() != self.scenario_id:
+        if not self.index.exists():
             return False
         restarts: list[str] = []
         manifests: list[tuple[str, str | None]] = []
         for entry in self._entries():
-            if _same(entry):
+            if _same(entry, self.copies):
                 continue
             path = Path(entry["path"])
             component = _static_pod(path)
             before = self._hash(component) if component else None
             self.notify(f"putting back {path}")
-            _put_back(entry)
+            _put_back(entry, self.copies)
             if component:
                 manifests.append((component, before))
             service = _service_of(path)
@@ -650,14 +672,15 @@ class NodeFiles:
             self.wait_component(component, before)
         import shutil
 
-        shutil.rmtree(FILES_DIR, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            BACKUP_DIR.rmdir()
+        shutil.rmtree(self.copies, ignore_errors=True)
+        for parent in (FILES_DIR, BACKUP_DIR):
+            with contextlib.suppress(OSError):
+                parent.rmdir()
         return True
 
     def _entries(self) -> list[dict[str, Any]]:
         try:
-            return list(json.loads(FILES_INDEX.read_text())["files"])
+            return list(json.loads(self.index.read_text())["files"])
         except (OSError, ValueError, KeyError, TypeError):
             return []
 
@@ -704,7 +727,7 @@ class NodeFiles:
         )
 
 
-def _same(entry: dict[str, Any]) -> bool:
+def _same(entry: dict[str, Any], copies: Path) -> bool:
     path = Path(entry["path"])
     if not entry["existed"]:
         return not (path.exists() or path.is_symlink())
@@ -713,7 +736,7 @@ def _same(entry: dict[str, Any]) -> bool:
     try:
         st = path.stat()
         return (
-            path.read_bytes() == (FILES_DIR / entry["copy"]).read_bytes()
+            path.read_bytes() == (copies / entry["copy"]).read_bytes()
             and st.st_mode & 0o7777 == entry["mode"]
             and (st.st_uid, st.st_gid) == (entry["uid"], entry["gid"])
         )
@@ -721,7 +744,7 @@ def _same(entry: dict[str, Any]) -> bool:
         return False
 
 
-def _put_back(entry: dict[str, Any]) -> None:
+def _put_back(entry: dict[str, Any], copies: Path) -> None:
     import shutil
 
     path = Path(entry["path"])
@@ -732,11 +755,11 @@ def _put_back(entry: dict[str, Any]) -> None:
     if not entry["existed"]:
         return
     if entry.get("dir"):
-        shutil.copytree(FILES_DIR / entry["copy"], path, symlinks=True)
+        shutil.copytree(copies / entry["copy"], path, symlinks=True)
         return
     # Written beside the copy and renamed into place: the kubelet never sees half a file.
-    tmp = FILES_DIR / f".{entry['copy']}.new"
-    tmp.write_bytes((FILES_DIR / entry["copy"]).read_bytes())
+    tmp = copies / f".{entry['copy']}.new"
+    tmp.write_bytes((copies / entry["copy"]).read_bytes())
     os.chmod(tmp, entry["mode"])
     os.chown(tmp, entry["uid"], entry["gid"])
     path.parent.mkdir(parents=True, exist_ok=True)

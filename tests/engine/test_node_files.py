@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from labtui.engine import node_target
-from labtui.engine.node_target import NodeFiles
+from labtui.engine.node_target import ApiServerSettings, NodeFiles
 from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.scenario.model import ClusterSpec
 from tests.engine.test_node_target import KUBEADM_MANIFEST, FakeKube, quiet
@@ -36,7 +36,6 @@ def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "BACKUP_MANIFEST": backup / "kube-apiserver.yaml",
         "BACKUP_OWNER": backup / "owner.json",
         "FILES_DIR": backup / "files",
-        "FILES_INDEX": backup / "files" / "index.json",
     }.items():
         monkeypatch.setattr(node_target, name, path)
     manifest = root / "manifests" / "kube-apiserver.yaml"
@@ -61,7 +60,7 @@ def test_down_puts_back_every_byte_and_mode_and_removes_what_was_not_there(node:
     kube = FakeKube()
     manifest = node / "etc-kubernetes" / "manifests" / "kube-apiserver.yaml"
     NodeFiles(kube, "audit-policy-writing", quiet).keep(paths(node))
-    assert node_target.files_holder() == "audit-policy-writing"
+    assert set(node_target.files_held().values()) == {"audit-policy-writing"}
 
     # The learner's edits: flags and a mount in the manifest, a looser mode, new files.
     manifest.write_text(
@@ -91,7 +90,7 @@ def test_down_puts_back_every_byte_and_mode_and_removes_what_was_not_there(node:
     assert ("GET", "/readyz") in kube.requests
     # Nothing of labtui's is left on the node.
     assert not node_target.BACKUP_DIR.exists()
-    assert node_target.files_holder() is None
+    assert node_target.files_held() == {}
 
 
 def test_unchanged_files_are_not_touched_and_nothing_waits(node: Path) -> None:
@@ -115,14 +114,37 @@ def test_a_second_up_keeps_the_first_copies(node: Path) -> None:
     assert manifest.read_text() == KUBEADM_MANIFEST
 
 
-def test_one_lab_at_a_time_and_another_labs_down_leaves_the_copies(node: Path) -> None:
+def test_labs_keep_different_files_at_once_but_never_the_same_one(node: Path) -> None:
+    kube = FakeKube()
+    manifest, policy = paths(node)[:2]
+    NodeFiles(kube, "lab-a", quiet).keep([manifest])
+    NodeFiles(kube, "lab-b", quiet).keep([policy])
+    with pytest.raises(EnvironmentUnavailable) as err:
+        NodeFiles(kube, "lab-c", quiet).keep([policy, manifest])
+    assert "lab-a" in err.value.message or "lab-b" in err.value.message
+    assert "labtui down lab-" in (err.value.hint or "")
+    assert not NodeFiles(kube, "lab-c", quiet).restore()
+    assert node_target.files_held() == {manifest: "lab-a", policy: "lab-b"}
+    assert NodeFiles(kube, "lab-b", quiet).restore()
+    assert node_target.files_held() == {manifest: "lab-a"}
+
+
+def test_the_api_server_manifest_is_either_kept_or_set_by_a_lab_never_both(
+    node: Path, tmp_path: Path
+) -> None:
+    lab = tmp_path / "lab"
+    (lab / "audit").mkdir(parents=True)
+    (lab / "audit" / "policy.yaml").write_text("kind: Policy\n")
     kube = FakeKube()
     NodeFiles(kube, "lab-a", quiet).keep(paths(node)[:1])
-    with pytest.raises(EnvironmentUnavailable) as err:
-        NodeFiles(kube, "lab-b", quiet).keep(paths(node)[:1])
-    assert "lab-a" in err.value.message and "labtui down lab-a" in (err.value.hint or "")
-    assert not NodeFiles(kube, "lab-b", quiet).restore()
-    assert node_target.files_holder() == "lab-a"
+    audit = ClusterSpec.model_validate({"audit": {"policy": "audit/policy.yaml"}})
+    with pytest.raises(EnvironmentUnavailable, match="lab-a keeps"):
+        ApiServerSettings(kube, "lab-b", quiet).apply(audit, lab)
+    NodeFiles(kube, "lab-a", quiet).restore()
+    ApiServerSettings(kube, "lab-b", quiet).apply(audit, lab)
+    with pytest.raises(EnvironmentUnavailable, match="lab-b has"):
+        NodeFiles(kube, "lab-c", quiet).keep(paths(node)[:1])
+    ApiServerSettings(kube, "lab-b", quiet).restore()
 
 
 def test_a_component_that_does_not_come_back_is_reported(node: Path) -> None:

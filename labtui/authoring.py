@@ -35,7 +35,7 @@ _HEADER = """\
 format_version: 1
 id: __ID__                 # the folder name and the id should match
 title: __TITLE__
-topic: __TOPIC__           # principles | host | cluster | application | containers | network
+topic: __TOPIC__           # principles | host | cluster | application | containers | network | supply-chain
 difficulty: beginner       # beginner | intermediate | advanced
 minutes: 10
 """

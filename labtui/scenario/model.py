@@ -34,6 +34,7 @@ class Topic(StrEnum):
     application = "application"
     containers = "containers"
     network = "network"
+    supply_chain = "supply-chain"
 
 
 class Difficulty(StrEnum):

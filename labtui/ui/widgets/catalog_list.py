@@ -10,7 +10,9 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-TOPICS = ("principles", "host", "cluster", "application", "containers", "network")
+from labtui.scenario.model import Topic
+
+TOPICS = tuple(t.value for t in Topic)
 BROKEN_PREFIX = "broken:"
 
 

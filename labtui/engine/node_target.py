@@ -632,7 +632,15 @@ class NodeFiles:
                 copy_name = f"{i}.tree"
                 shutil.copytree(path, self.copies / copy_name, symlinks=True)
                 entry.update(copy=copy_name, dir=True)
-            elif entry["existed"]:
+            elif not entry["existed"]:
+                # Directories made on the way to it go again too (/var/log/kubernetes for
+                # /var/log/kubernetes/audit/), as long as nothing else was in them at up.
+                top = path
+                while not top.parent.exists():
+                    top = top.parent
+                if top != path:
+                    entry["made"] = str(top)
+            else:
                 copy_name = f"{i}.file"
                 write_atomic(self.copies / copy_name, path.read_bytes())
                 st = path.stat()
@@ -728,7 +736,7 @@ class NodeFiles:
 
 
 def _same(entry: dict[str, Any], copies: Path) -> bool:
-    path = Path(entry["path"])
+    path = Path(entry.get("made") or entry["path"])
     if not entry["existed"]:
         return not (path.exists() or path.is_symlink())
     if entry.get("dir"):
@@ -747,7 +755,7 @@ def _same(entry: dict[str, Any], copies: Path) -> bool:
 def _put_back(entry: dict[str, Any], copies: Path) -> None:
     import shutil
 
-    path = Path(entry["path"])
+    path = Path(entry.get("made") or entry["path"])
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists() or path.is_symlink():

@@ -51,7 +51,7 @@ def paths(node: Path) -> list[str]:
     return [
         str(node / "etc-kubernetes" / "manifests" / "kube-apiserver.yaml"),
         str(node / "etc-kubernetes" / "audit-policy.yaml"),  # made by the learner
-        str(node / "var-log-audit"),  # a directory the learner makes
+        str(node / "var-log" / "kubernetes" / "audit"),  # made with its parents
         str(node / "var-lib-kubelet"),  # a directory that was there
     ]
 
@@ -70,8 +70,8 @@ def test_down_puts_back_every_byte_and_mode_and_removes_what_was_not_there(node:
     )
     manifest.chmod(0o644)
     (node / "etc-kubernetes" / "audit-policy.yaml").write_text("kind: Policy\n")
-    (node / "var-log-audit").mkdir()
-    (node / "var-log-audit" / "audit.log").write_text("{}\n")
+    (node / "var-log" / "kubernetes" / "audit").mkdir(parents=True)
+    (node / "var-log" / "kubernetes" / "audit" / "audit.log").write_text("{}\n")
     (node / "var-lib-kubelet" / "config.yaml").write_text("readOnlyPort: 10255\n")
     (node / "var-lib-kubelet" / "extra").write_text("x")
     changed = NodeFiles(kube, "audit-policy-writing", quiet).changed()
@@ -82,7 +82,7 @@ def test_down_puts_back_every_byte_and_mode_and_removes_what_was_not_there(node:
     assert manifest.read_text() == KUBEADM_MANIFEST
     assert manifest.stat().st_mode & 0o777 == 0o600
     assert not (node / "etc-kubernetes" / "audit-policy.yaml").exists()
-    assert not (node / "var-log-audit").exists()
+    assert not (node / "var-log").exists()
     assert sorted(p.name for p in (node / "var-lib-kubelet").iterdir()) == ["config.yaml"]
     assert "readOnlyPort: 0" in (node / "var-lib-kubelet" / "config.yaml").read_text()
     # It waited for the API server to run the manifest put back, and asked it if ready.

@@ -10,18 +10,17 @@ restart it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from labtui.engine import node_target
+from tests.k8s.node_state import fingerprint, kubectl, labtui
 
 pytestmark = [pytest.mark.node_cluster, pytest.mark.timeout(1500)]
 
@@ -40,47 +39,6 @@ LABS = [
     "netpol-frontend-backend",
     "netpol-namespace-isolation",
 ]
-
-
-def labtui(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "labtui", "--cluster", "node", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "LABTUI_CLUSTER": "node"},
-    )
-
-
-def kubectl(*args: str) -> str:
-    res = subprocess.run(
-        ["kubectl", "--kubeconfig", str(node_target.ADMIN_CONF), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert res.returncode == 0, res.stderr
-    return res.stdout
-
-
-def fingerprint() -> dict[str, Any]:
-    """What a lab may change on the cluster and must leave as it found it."""
-    names: dict[str, list[str]] = {}
-    for api_version, plural in node_target.CLUSTER_WIDE:
-        group = api_version.split("/")[0] if "/" in api_version else ""
-        resource = f"{plural}.{group}" if group else plural
-        names[plural] = sorted(kubectl("get", resource, "-o", "name").split())
-    nodes = json.loads(kubectl("get", "nodes", "-o", "json"))["items"]
-    return {
-        "manifest": hashlib.sha256(node_target.MANIFEST.read_bytes()).hexdigest(),
-        "manifests dir": sorted(p.name for p in node_target.MANIFEST.parent.iterdir()),
-        "backup": node_target.BACKUP_DIR.exists(),
-        "audit log dir": Path("/var/log/kubernetes").exists(),
-        "objects": names,
-        "secrets": sorted(kubectl("get", "secrets", "-A", "-o", "name").split()),
-        "node labels": {n["metadata"]["name"]: n["metadata"].get("labels") for n in nodes},
-    }
 
 
 @pytest.mark.parametrize("sid", LABS)
@@ -106,6 +64,7 @@ def test_down_leaves_the_cluster_as_it_found_it() -> None:
     """A lab that edits the API server's manifest, and a learner who labels the node and
     makes a ClusterRole: down puts the manifest back byte for byte and removes the rest."""
     before = fingerprint()
+    manifests = sorted(p.name for p in node_target.MANIFEST.parent.iterdir())
     original = node_target.MANIFEST.read_bytes()
     up = labtui("up", "audit-logging")
     try:
@@ -113,9 +72,7 @@ def test_down_leaves_the_cluster_as_it_found_it() -> None:
         assert node_target.MANIFEST.read_bytes() != original
         assert b"--audit-policy-file=" in node_target.MANIFEST.read_bytes()
         # The backup is never where the kubelet would run it as a second API server.
-        assert (
-            sorted(p.name for p in node_target.MANIFEST.parent.iterdir()) == before["manifests dir"]
-        )
+        assert sorted(p.name for p in node_target.MANIFEST.parent.iterdir()) == manifests
         assert node_target.BACKUP_MANIFEST.read_bytes() == original
         node = kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}")
         kubectl("label", "node", node, "learner-was-here=yes")

@@ -15,14 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from labtui.checks.base import ClusterTarget
+from labtui.drivers import host_programs, shell
 from labtui.drivers.docker import DockerDriver
 from labtui.engine import clusters, lab_dir, podman_cleanup
+from labtui.engine.lab_templates import lab_env
 from labtui.engine.ownership import Names, owned_by
 from labtui.engine.records import read_record, record_path, write_record
 from labtui.errors import LabError
 from labtui.notify import Notify
 from labtui.scenario.model import ContainerSpec, Requirement, Scenario
 from labtui.scenario.templates import TemplateContext
+
+# A setup step lays out files (copies, generated data): seconds, not minutes.
+SETUP_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ class Environment:
                     self.scenario.id, self.owner, self.scenario.container_names
                 )
             self.prepare_lab_dir(fresh)
+            if fresh:
+                self._run_setup(notify)
             podman_cleanup.remember(self.scenario, self.lab_dir, self.templates)
             if self.cluster is not None:
                 clusters.bring_up(
@@ -93,11 +100,14 @@ class Environment:
             if self.uses_docker:
                 for image in self.scenario.environment.images:
                     notify(f"building image {image.name}")
+                    dockerfile = self.templates.render(image.dockerfile)
+                    files = host_programs.context(image.host_programs, self.scenario.tools)
                     self.docker.build(
                         self.scenario.id,
                         image.name,
-                        self.templates.render(image.dockerfile),
+                        host_programs.with_copy(dockerfile) if files else dockerfile,
                         owner=self.owner,
+                        files=files,
                     )
                 for spec in self.scenario.environment.containers:
                     if cancelled and cancelled():
@@ -120,6 +130,27 @@ class Environment:
                 shutil.rmtree(self.lab_dir, ignore_errors=True)
             raise
         notify("environment is up")
+
+    def _run_setup(self, notify: Notify) -> None:
+        """``environment.setup``, in the lab directory; the first failing step stops up."""
+        env = lab_env(self.scenario, self.lab_dir, self.cluster)
+        steps = self.scenario.environment.setup
+        for number, argv in enumerate(steps, 1):
+            rendered = self.templates.render_argv(argv)
+            notify(f"setting up the lab directory: step {number}/{len(steps)} ({rendered[0]})")
+            res = shell.run(rendered, timeout=SETUP_TIMEOUT, cwd=self.lab_dir, env=env)
+            if not res.ok:
+                why = (
+                    f"timed out after {SETUP_TIMEOUT:g} s"
+                    if res.timed_out
+                    else "could not start"
+                    if res.not_found
+                    else f"exited {res.exit_code}"
+                )
+                detail = (res.stderr or res.stdout).strip().splitlines()
+                raise LabError(
+                    f"setup step `{rendered[0]}` {why}", detail[-1] if detail else "no output"
+                )
 
     def _create_container(self, spec: ContainerSpec, notify: Notify) -> bool:
         attrs = self.docker.inspect(spec.name)

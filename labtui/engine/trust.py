@@ -239,7 +239,15 @@ def review(scenario: Scenario) -> list[Finding]:
         out.append(
             Finding(f"container {c.name}", _docker_run(c), "; ".join(risks) if risks else None)
         )
+    out += [_command("setup", argv) for argv in env.setup]
     for image in env.images:
+        out += [
+            Finding(
+                f"image {image.name} build",
+                f"copy this machine's {program} and its shared libraries into the image",
+            )
+            for program in image.host_programs
+        ]
         for line in image.dockerfile.splitlines():
             if line.strip().upper().startswith("RUN"):
                 out.append(Finding(f"image {image.name} build", line.strip()))

@@ -270,6 +270,12 @@ class ImageSpec(Strict):
     dockerfile: str = Field(
         min_length=1, description="Dockerfile text (templated), e.g. FROM {base_image} ..."
     )
+    host_programs: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]{0,63}$")]] = Field(
+        default=[],
+        description="Programs of this machine (on PATH) copied into the image right after its "
+        "last FROM, with the shared libraries and loader they link to, as /usr/bin/<program>; "
+        "the lab is unavailable where one is missing (give its install line in tools).",
+    )
 
 
 class PkiSpec(Strict):
@@ -349,6 +355,11 @@ class EnvironmentSpec(Strict):
     include: list[str] = Field(
         default=[],
         description="Paths under the scenario folder copied into the lab directory on up.",
+    )
+    setup: list[Argv] = Field(
+        default=[],
+        description="Commands run in the lab directory on a fresh up, in order, after the "
+        "files are written (argv lists, templated, no shell); a failing one stops up.",
     )
     cluster: ClusterSpec | None = Field(
         default=None, description="A kind cluster for this lab (requires: [kind])."

@@ -24,7 +24,7 @@ from labtui.cli_support import (
     err,
     mark,
 )
-from labtui.cluster_cli import cluster_given, cluster_option, context_option
+from labtui.cluster_cli import cluster_given, cluster_learner, cluster_option, context_option
 from labtui.errors import ChecksFailed, EnvironmentUnavailable, InvalidInput
 
 __all__ = [
@@ -153,7 +153,11 @@ class Obj:
     type=click.Path(file_okay=False),
     help="An extra scenario pack folder (repeatable; also LABTUI_SCENARIOS_PATH).",
 )
-@click.option("--learner", help="Whose progress to use (default: the OS user).")
+@click.option(
+    "--learner",
+    help="Who you are: your progress, lab folders and containers, and your namespace on a "
+    "shared cluster (default: the OS user; on --context, who the cluster says you are).",
+)
 @click.option(
     "--trust",
     "trust_packs",
@@ -174,6 +178,10 @@ def main(
 ) -> None:
     """Kubernetes-security labs in the terminal. With no command, opens the app."""
     cluster = cluster_given(cluster, kube_context)
+    learner = learner or cluster_learner(cluster)
+    from labtui.state import paths
+
+    paths.use_learner(learner)
     ctx.obj = Obj(scenarios, learner, trust=trust_packs, cluster=cluster)
     if ctx.invoked_subcommand is None:
         from labtui.ui.app import run_app

@@ -45,6 +45,30 @@ def cluster_given(cluster: str | None, kube_context: str | None) -> str | None:
     return value
 
 
+def cluster_learner(cluster: str | None) -> str | None:
+    """On a shared cluster's context, the learner the cluster says you are; else None."""
+    from labtui.engine.clusters import chosen_cluster
+    from labtui.engine.identity import context_identity
+    from labtui.errors import LabError
+
+    try:
+        context = chosen_cluster(cluster).context
+    except LabError:
+        return None
+    if not context:
+        return None
+    identity, why = context_identity(context)
+    if identity is not None:
+        return identity.learner
+    if why and "not on PATH" not in why:
+        click.echo(
+            f"warning: cannot tell who you are on context {context} ({why.splitlines()[0]}): "
+            "learners sharing this OS account should each pass --learner NAME",
+            err=True,
+        )
+    return None
+
+
 @click.group("cluster", cls=LabGroup)
 def cluster() -> None:
     """kind clusters of the cluster labs."""

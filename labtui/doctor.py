@@ -127,7 +127,7 @@ def diagnose(docker: DockerDriver | None = None, cluster: str | None = None) -> 
         )
     out.items += cluster_items(out.docker_ok, docker, chosen_cluster(cluster))
     me = owner_id()
-    out.items.append(Item("data", "info", f"{paths.data_dir()} (owner id {me})"))
+    out.items.append(Item("data", "info", f"{paths.learner_dir()} (owner id {me})"))
     records = {rec.scenario: rec for rec in active_records()}
     for rec in records.values():
         out.leftovers.append(

@@ -12,6 +12,8 @@ SCENARIO_LABEL = "labtui.scenario"
 OWNER_LABEL = "labtui.owner"
 NAMES_LABEL = "labtui.names"
 LEARNER_LABEL = "labtui.learner"
+# On a shared cluster's lab namespace: the user name of the learner it was made for.
+IDENTITY_ANNOTATION = "labtui.identity"
 PROBE_LABEL = "labtui.probe"
 
 # Environment variables a user may set.

@@ -32,6 +32,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # A context the user exported for their own labs must not turn tests into cluster mode.
     monkeypatch.delenv("LABTUI_CONTEXT", raising=False)
     monkeypatch.delenv("LABTUI_CLUSTER", raising=False)
+    # A learner named by an earlier test's `--learner` must not follow into this one.
+    from labtui.state import paths
+
+    paths.use_learner(None)
     return d
 
 

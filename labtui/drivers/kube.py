@@ -371,10 +371,13 @@ class KubeClient:
         name: str,
         labels: dict[str, str] | None = None,
         field_manager: str = FIELD_MANAGER,
+        annotations: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         if labels:
             obj["metadata"]["labels"] = labels
+        if annotations:
+            obj["metadata"]["annotations"] = annotations
         return self.apply(obj, field_manager=field_manager)
 
     # -- access

@@ -32,8 +32,15 @@ import yaml
 from labtui.checks.base import ClusterTarget
 from labtui.drivers import shell
 from labtui.drivers.kind import KUBECONFIG_FILE, KindDriver, cluster_name, find_tool
+from labtui.engine import identity
 from labtui.errors import EnvironmentUnavailable, InvalidInput, LabError
-from labtui.names import CLUSTER_ENV, CONTEXT_ENV, LEARNER_LABEL, SCENARIO_LABEL
+from labtui.names import (
+    CLUSTER_ENV,
+    CONTEXT_ENV,
+    IDENTITY_ANNOTATION,
+    LEARNER_LABEL,
+    SCENARIO_LABEL,
+)
 from labtui.notify import Notify
 from labtui.scenario.model import ClusterSpec, Requirement, Scenario
 from labtui.scenario.templates import TemplateContext
@@ -200,6 +207,29 @@ def _check_scope(objects: list[dict[str, Any]], namespace: str, source: str) -> 
             )
 
 
+def _made_for_someone_else(kube: Any, target: ClusterTarget) -> str | None:
+    """Your user name on the shared cluster; refuses a lab namespace made for another user.
+
+    Two learners who give the same ``--learner`` name would otherwise share a namespace.
+    """
+    assert target.context is not None
+    me = identity.context_identity(target.context)[0]
+    if me is None:
+        return None
+    try:
+        ns = kube.get("v1", "namespaces", target.namespace)
+    except LabError:
+        ns = None  # not allowed to read it: creating it will say so
+    made_for = ((ns or {}).get("metadata", {}).get("annotations") or {}).get(IDENTITY_ANNOTATION)
+    if made_for and made_for != me.username:
+        raise EnvironmentUnavailable(
+            f"namespace {target.namespace} was made for {made_for}, and you are {me.username}",
+            "leave --learner out (labtui then names the namespace after you), or give a "
+            "--learner name of your own",
+        )
+    return me.username
+
+
 def bring_up(
     scenario: Scenario,
     target: ClusterTarget,
@@ -222,8 +252,11 @@ def bring_up(
         notify(f"using kube context {target.context}, namespace {namespace}")
         write_atomic(config, _set_namespace(_context_kubeconfig(target.context), namespace))
         kube = _client(config)
+        me = _made_for_someone_else(kube, target)
         kube.ensure_namespace(
-            namespace, {SCENARIO_LABEL: scenario.id, LEARNER_LABEL: dns_label(learner)}
+            namespace,
+            {SCENARIO_LABEL: scenario.id, LEARNER_LABEL: dns_label(learner)},
+            annotations={IDENTITY_ANNOTATION: me} if me else None,
         )
     elif target.node:
         from labtui.engine import node_target
@@ -309,6 +342,13 @@ def tear_down(scenario: Scenario, target: ClusterTarget, lab_dir: Path, notify: 
         namespace = target.namespace
         kube = _client(target.kubeconfig)
         ns = kube.get("v1", "namespaces", namespace)
+        made_for = ((ns or {}).get("metadata", {}).get("annotations") or {}).get(
+            IDENTITY_ANNOTATION
+        )
+        me = identity.context_identity(target.context)[0]
+        if made_for and me and made_for != me.username:
+            notify(f"left namespace {namespace}: it was made for {made_for}")
+            return
         if ns and (ns.get("metadata", {}).get("labels") or {}).get(SCENARIO_LABEL) == scenario.id:
             notify(f"deleting namespace {namespace}")
             kube.delete("v1", "namespaces", namespace)

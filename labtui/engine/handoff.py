@@ -97,7 +97,7 @@ def shell_handoff(
         default = kubeconfig_for(scenario, lab_dir)
         if default is not None:
             env["KUBECONFIG"] = str(default)
-    rc_dir = paths.data_dir() / "shell" / scenario.id
+    rc_dir = paths.learner_dir() / "shell" / scenario.id
     name = Path(shell).name
     files: dict[Path, str] = {}
     if name == "bash":

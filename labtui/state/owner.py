@@ -1,7 +1,8 @@
 """Whose labs these are on a shared Docker engine: one id per data directory.
 
 Several learners can share one engine (a classroom VM with several accounts, or
-one account with several ``LABTUI_DATA_DIR``s). Everything labtui creates there
+one account with several ``LABTUI_DATA_DIR``s or ``--learner`` names, each of which
+keeps its own id). Everything labtui creates there
 is labelled with the owner id of the data directory that made it, so ``down``
 and ``clean`` touch only the caller's labs. The id is random rather than the
 user name: two data directories of one OS user are two learners, and a label
@@ -33,7 +34,7 @@ _VALID = re.compile(r"[0-9a-f]{16,64}")
 
 
 def owner_file() -> Path:
-    return paths.data_dir() / OWNER_FILE
+    return paths.learner_dir() / OWNER_FILE
 
 
 def owner_id() -> str:

@@ -19,8 +19,26 @@ def data_dir() -> Path:
     return user_data_path("labtui", appauthor=False)
 
 
+# The learner named for this run (``--learner``, or who the cluster says you are on a
+# shared cluster's context), when it is not the OS user: their labs, lab records,
+# shells and Docker owner id live apart, so learners sharing one OS account never
+# share a lab folder or each other's containers.
+_learner: list[str | None] = [None]
+
+
+def use_learner(name: str | None) -> None:
+    """Keep this run's labs under ``learners/<name>/`` (None, or the OS user: the data dir)."""
+    _learner[0] = safe_name(name) if name and safe_name(name) != default_learner() else None
+
+
+def learner_dir() -> Path:
+    """Where the current learner's labs, records and owner id live."""
+    name = _learner[0]
+    return data_dir() / "learners" / name if name else data_dir()
+
+
 def labs_dir() -> Path:
-    return data_dir() / "labs"
+    return learner_dir() / "labs"
 
 
 def lab_dir(scenario_id: str) -> Path:
@@ -29,7 +47,7 @@ def lab_dir(scenario_id: str) -> Path:
 
 
 def sessions_dir() -> Path:
-    return data_dir() / "sessions"
+    return learner_dir() / "sessions"
 
 
 def default_learner() -> str:

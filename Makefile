@@ -43,7 +43,7 @@ test-client-floor: $(FLOOR_VENV)/.installed
 # found). `make test` runs them too when the cluster is up.
 test-cluster: export PATH := $(abspath $(BIN)):$(PATH)
 test-cluster: $(STAMP)
-	$(BIN)/pytest -m node_cluster tests/k8s/test_node_cluster.py
+	$(BIN)/pytest -m node_cluster tests/k8s
 
 lint: $(STAMP)
 	$(BIN)/ruff check labtui tests bench

@@ -15,12 +15,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from labtui.drivers.engine_api import EngineAPI, EngineError, EngineUnreachable, local_socket
+from labtui.drivers.host_programs import ContextFile
 from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.names import BASE_IMAGE_ENV, NAMES_LABEL, OWNER_LABEL, SCENARIO_LABEL
 
@@ -289,8 +290,19 @@ class DockerDriver:
             f"container {name} is still being removed after {timeout:g}s", "retry in a moment"
         )
 
-    def build(self, scenario_id: str, tag: str, dockerfile: str, *, owner: str) -> str:
-        """Build ``tag`` from Dockerfile text alone (no context, no network); returns the image id."""
+    def build(
+        self,
+        scenario_id: str,
+        tag: str,
+        dockerfile: str,
+        *,
+        owner: str,
+        files: Sequence[ContextFile] = (),
+    ) -> str:
+        """Build ``tag`` from Dockerfile text (no network); returns the image id.
+
+        ``files`` make up the build context (none: the Dockerfile alone).
+        """
         import io
 
         import docker.errors
@@ -298,7 +310,10 @@ class DockerDriver:
         with engine_errors(f"building image {tag}"):
             try:
                 image, _ = self.client.images.build(
-                    fileobj=io.BytesIO(dockerfile.encode()),
+                    fileobj=build_context(dockerfile, files)
+                    if files
+                    else io.BytesIO(dockerfile.encode()),
+                    custom_context=bool(files),
                     tag=tag,
                     labels=lab_labels(scenario_id, owner),
                     network_mode="none",
@@ -402,6 +417,22 @@ class DockerDriver:
                 return True
             except docker.errors.NotFound:
                 return False
+
+
+def build_context(dockerfile: str, files: Sequence[ContextFile]) -> IO[bytes]:
+    """A tar of the Dockerfile and ``files``, as the engine takes a build context."""
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        entries = [ContextFile("Dockerfile", dockerfile.encode()), *files]
+        for path, data, mode in ((f.path, f.data, f.mode) for f in entries):
+            info = tarfile.TarInfo(path)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    out.seek(0)
+    return out
 
 
 def created_at(attrs: dict[str, Any]) -> datetime | None:

@@ -63,6 +63,11 @@ class Availability:
             ]
         if Requirement.cluster in needs and not self.tools.get("kubectl"):
             reasons.append("needs kubectl: not found on PATH")
+        # `up` copies these into a lab image: without one there is no lab at all.
+        reasons += task_missing(
+            [p for image in scenario.environment.images for p in image.host_programs],
+            install=scenario.tools,
+        )
         if not reasons and scenario.tasks:
             # A lab none of whose tasks can run here is as unavailable as one that says so.
             per_task = [

@@ -121,6 +121,8 @@ def _kernel_feature_missing(need: str) -> str | None:
 
 
 KERNEL_FEATURES = ("apparmor",)
+# Probes of the gVisor labs (labtui.engine.gvisor): runsc, Docker's runtime, containerd's config.
+GVISOR_NEEDS = ("gvisor", "docker-runsc", "gvisor-shim", "containerd-config")
 
 
 # A task's ``requires`` entry for the kubeadm control-plane node (``--cluster node``).
@@ -151,8 +153,10 @@ def task_missing(
     """Why a task's own ``requires`` cannot be met here; empty when it can.
 
     ``docker``, ``kind`` and ``cluster`` name environments; ``apparmor`` a kernel
-    feature; any other entry is a program that must be on PATH (``ctr``, ``podman``),
-    whose install line, when the scenario gives one in ``tools``, ends the reason.
+    feature; ``gvisor``, ``docker-runsc``, ``gvisor-shim`` and ``containerd-config``
+    probes of labtui.engine.gvisor; any other entry is a program that must be on PATH
+    (``ctr``, ``podman``). The install line, when the scenario gives one in ``tools``,
+    ends the reason.
     ``node`` is the kubeadm control-plane node this runs on, and only with
     ``--cluster node`` (the ``node`` argument).
     """
@@ -178,6 +182,14 @@ def task_missing(
             why = _kernel_feature_missing(need)
             if why:
                 reasons.append(why)
+            continue
+        if need in GVISOR_NEEDS:
+            from labtui.engine import gvisor
+
+            why = gvisor.missing(need, node)
+            if why:
+                how = (install or {}).get(need)
+                reasons.append(why + (f"; install: {how}" if how else ""))
             continue
         if need in (Requirement.docker, Requirement.kind) and docker_error:
             reasons.append(f"needs docker: {docker_error}")

@@ -758,19 +758,22 @@ def _put_back(entry: dict[str, Any], copies: Path) -> None:
     path = Path(entry.get("made") or entry["path"])
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
+    elif (path.exists() or path.is_symlink()) and (not entry["existed"] or entry.get("dir")):
+        # A file kept at up is replaced by the rename below, never removed first.
         path.unlink()
     if not entry["existed"]:
         return
     if entry.get("dir"):
         shutil.copytree(copies / entry["copy"], path, symlinks=True)
         return
-    # Written beside the copy and renamed into place: the kubelet never sees half a file.
-    tmp = copies / f".{entry['copy']}.new"
+    # Written beside the file and renamed over it: the kubelet never sees half a file nor
+    # none (it skips names starting with a dot), and a rename never crosses a mount
+    # (/var/lib/kubelet may be one).
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.labtui-new"
     tmp.write_bytes((copies / entry["copy"]).read_bytes())
     os.chmod(tmp, entry["mode"])
     os.chown(tmp, entry["uid"], entry["gid"])
-    path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, path)
 
 

@@ -21,7 +21,8 @@ from labtui.engine import clusters, lab_dir, podman_cleanup
 from labtui.engine.lab_templates import lab_env
 from labtui.engine.ownership import Names, owned_by
 from labtui.engine.records import read_record, record_path, write_record
-from labtui.errors import LabError
+from labtui.engine.requirements import images_missing
+from labtui.errors import EnvironmentUnavailable, LabError
 from labtui.notify import Notify
 from labtui.scenario.model import ContainerSpec, Requirement, Scenario
 from labtui.scenario.templates import TemplateContext
@@ -77,6 +78,9 @@ class Environment:
         if self.uses_docker:
             notify("connecting to Docker")
             self.docker.ping()
+            missing = images_missing(self.docker, self.scenario.local_images)
+            if missing:
+                raise EnvironmentUnavailable(missing[0])
         fresh = record is None
         if self.uses_docker:
             self.names.check_free(record)

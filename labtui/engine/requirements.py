@@ -23,6 +23,9 @@ class Availability:
     tools: dict[str, bool] = field(default_factory=dict)
     # Where Kubernetes labs run: kind clusters, this kubeadm node, or a shared cluster.
     choice: ClusterChoice = field(default_factory=ClusterChoice)
+    docker: DockerDriver | None = None
+    # Whether each local image (``local_images``) is on the engine, asked once.
+    images: dict[str, bool] = field(default_factory=dict)
 
     @property
     def context(self) -> str | None:
@@ -41,7 +44,7 @@ class Availability:
         except LabError as exc:
             error = exc.message
         tools = {name: shell.which(name) is not None for name in ("kind", "kubectl")}
-        return cls(error, tools, chosen_cluster(cluster))
+        return cls(error, tools, chosen_cluster(cluster), docker)
 
     def missing(self, scenario: Scenario) -> list[str]:
         """Why ``scenario`` cannot run here, e.g. ``needs kind: not found on PATH``; empty when it can."""
@@ -55,6 +58,13 @@ class Availability:
             needs -= {Requirement.kind}
         if needs & {Requirement.docker, Requirement.kind} and self.docker_error:
             reasons.append(f"needs docker: {self.docker_error}")
+        elif scenario.local_images:
+            docker = self.docker or DockerDriver(timeout=5)
+            for image, how in scenario.local_images.items():
+                if image not in self.images:
+                    self.images[image] = image_here(docker, image)
+                if not self.images[image]:
+                    reasons.append(image_missing(image, how))
         if Requirement.kind in needs:
             reasons += [
                 f"needs {t}: not found on PATH"
@@ -77,6 +87,22 @@ class Availability:
             if all(per_task):
                 reasons = list(dict.fromkeys(r for rs in per_task for r in rs))
         return reasons
+
+
+def image_here(docker: DockerDriver, image: str) -> bool:
+    try:
+        return docker.image_exists(image)
+    except LabError:
+        return False
+
+
+def image_missing(image: str, how: str) -> str:
+    return f"needs image {image}: not on this Docker engine; build it: {how}"
+
+
+def images_missing(docker: DockerDriver, images: Mapping[str, str]) -> list[str]:
+    """Why a lab's ``local_images`` are not here, each with how to build it."""
+    return [image_missing(i, how) for i, how in images.items() if not image_here(docker, i)]
 
 
 @dataclass

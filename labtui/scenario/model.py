@@ -17,6 +17,7 @@ from labtui.pki.usages import EXTENDED_KEY_USAGES, KEY_USAGES
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"
+IMAGE_REF_PATTERN = r"^[a-z0-9][a-z0-9._/-]{0,127}:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 
 Argv = Annotated[
     list[str], Field(min_length=1, description="A command as an argv list; never run by a shell.")
@@ -263,7 +264,7 @@ class ImageSpec(Strict):
     name: Annotated[
         str,
         Field(
-            pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+            pattern=IMAGE_REF_PATTERN,
             description="repository:tag of the built image.",
         ),
     ]
@@ -950,6 +951,12 @@ class Scenario(Strict):
         description="How to install a program that tasks require: program -> install line, "
         "shown with 'not found on PATH' in the app, list, check and doctor.",
     )
+    local_images: dict[Annotated[str, Field(pattern=IMAGE_REF_PATTERN)], str] = Field(
+        default={},
+        description="Images the lab's containers or Dockerfiles start from that are built on "
+        "this machine, not pulled (e.g. by a script of labtui's source): image -> how to "
+        "build it. Where one is missing the lab is unavailable with that line.",
+    )
     tasks: list[Task] = Field(min_length=1)
     cleanup: Cleanup = Cleanup()
 
@@ -959,7 +966,9 @@ class Scenario(Strict):
         if twice is not None:
             raise ValueError(f"task id {twice!r} is used twice")
         env = self.environment
-        uses_docker = bool(env.containers or env.images or self.cleanup.containers) or any(
+        uses_docker = bool(
+            env.containers or env.images or self.cleanup.containers or self.local_images
+        ) or any(
             isinstance(c, ContainerCheck) or (isinstance(c, ExecCheck) and c.container is not None)
             for t in self.tasks
             for c in t.checks

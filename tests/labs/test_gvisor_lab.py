@@ -10,6 +10,7 @@ Docker without the runtime), so these tests need neither Docker nor gVisor.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -221,12 +222,48 @@ def test_every_task_of_both_labs_needs_a_working_gvisor() -> None:
     assert "/etc/docker/daemon.json" in tools["docker-runsc"]
 
 
+RUNSC_SH = Path(__file__).parents[2] / "scripts" / "lab-tools" / "runsc.sh"
+
+
 def test_the_tool_pin_builds_static_binaries_of_one_module_version() -> None:
-    text = (Path(__file__).parents[2] / "scripts" / "lab-tools" / "runsc.sh").read_text()
+    text = RUNSC_SH.read_text()
     assert "RUNSC_VERSION=0.0.0-20260905035102-160fafc42237" in text
     assert "CGO_ENABLED=0" in text  # the shim's build; runsc's is go_tool's, also static
     assert "gvisor.dev/gvisor/runsc@v$RUNSC_VERSION" in text
     assert "gvisor.dev/gvisor/shim@v$RUNSC_VERSION" in text
+
+
+def test_docker_registration_keeps_the_rest_of_daemon_json(tmp_path: Path) -> None:
+    conf = tmp_path / "etc" / "daemon.json"
+    conf.parent.mkdir()
+    conf.write_text('{"log-level": "warn", "runtimes": {"kata": {"path": "/opt/kata"}}}')
+    script = (
+        f"set -e; bin={tmp_path}/bin; python_bin={sys.executable}; . {RUNSC_SH}; "
+        "pidof() { return 1; }; register_runsc_docker"
+    )
+    env = {**os.environ, "DOCKER_DAEMON_JSON": str(conf)}
+
+    def register() -> str:
+        res = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    assert register() == f"{conf}: runtime runsc -> {tmp_path}/bin/runsc\n"
+    want = {
+        "log-level": "warn",
+        "runtimes": {"kata": {"path": "/opt/kata"}, "runsc": {"path": f"{tmp_path}/bin/runsc"}},
+    }
+    assert json.loads(conf.read_text()) == want
+    # a second run, or a runsc the admin registered elsewhere: nothing changes
+    conf.write_text('{"runtimes": {"runsc": {"path": "/usr/local/bin/runsc"}}}')
+    assert "already registered (/usr/local/bin/runsc)" in register()
+    assert json.loads(conf.read_text()) == {"runtimes": {"runsc": {"path": "/usr/local/bin/runsc"}}}
+    # no daemon.json yet: one with just the runtime
+    conf.unlink()
+    register()
+    assert json.loads(conf.read_text()) == {
+        "runtimes": {"runsc": {"path": f"{tmp_path}/bin/runsc"}}
+    }
 
 
 # --- on the real engine ----------------------------------------------------------

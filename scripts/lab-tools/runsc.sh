@@ -43,8 +43,9 @@ install_runsc() {
 # also registers runsc with this machine's Docker engine. It adds "runsc" to "runtimes"
 # in /etc/docker/daemon.json (DOCKER_DAEMON_JSON), keeping the rest of the file and
 # changing nothing when a runsc entry exists, then makes dockerd reload it (SIGHUP: no
-# restart, running containers are not touched). Needs root. Undo: remove the entry and
-# send SIGHUP again.
+# restart, running containers are not touched). Needs root. Undo: remove the entry,
+# keeping "runtimes": {} (dockerd's reload skips a file that is gone or lacks the key),
+# and send SIGHUP again.
 register_runsc_docker() {
   local conf="${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}" pid
   "$python_bin" - "$conf" "$bin/runsc" <<'PY'

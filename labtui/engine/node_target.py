@@ -804,7 +804,13 @@ def restart_service(name: str, notify: Notify, timeout: float = 120.0) -> None:
     notify(f"restarting {name}")
     systemctl = shutil.which("systemctl")
     if systemctl:
-        active = subprocess.run([systemctl, "is-active", "--quiet", name], check=False, timeout=30)
+        # Quiet: where systemd is not PID 1 ("System has not been booted with systemd").
+        active = subprocess.run(
+            [systemctl, "is-active", "--quiet", name],
+            check=False,
+            timeout=30,
+            capture_output=True,
+        )
         if active.returncode == 0:
             subprocess.run([systemctl, "restart", name], check=True, timeout=timeout)
             return

@@ -23,13 +23,14 @@ from tests.labs import unproven
 
 pytestmark = pytest.mark.docker
 
-OFFICIAL_LIKE = os.environ.get(
-    "LABTUI_OFFICIAL_LIKE_IMAGE", "labtui/busybox-official-like:local"
-)
+OFFICIAL_LIKE = os.environ.get("LABTUI_OFFICIAL_LIKE_IMAGE", "labtui/busybox-official-like:local")
 DOCKER_LABS = sorted(
     e.scenario.id
     for e in Catalog().entries()
-    if e.scenario is not None and Requirement.docker in e.scenario.requires
+    if e.scenario is not None
+    and Requirement.docker in e.scenario.requires
+    # Labs on an image of their own (host-hardening's Debian node) never use the base image.
+    and not e.scenario.local_images
 )
 
 

@@ -899,7 +899,8 @@ class Task(Strict):
         default=[],
         description="What this task alone needs: docker, kind, cluster, node (the kubeadm "
         "control-plane node labtui runs on, with --cluster node), apparmor (a kernel with "
-        "AppArmor), or a program on PATH (ctr, podman). "
+        "AppArmor), gvisor, docker-runsc, gvisor-shim, containerd-config (probes of "
+        "labtui.engine.gvisor), or a program on PATH (ctr, podman). "
         "Where it is missing the task is shown unavailable and the rest of the lab still completes.",
     )
 

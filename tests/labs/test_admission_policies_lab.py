@@ -163,8 +163,8 @@ def test_every_shell_script_of_the_lab_parses(tmp_path: Path) -> None:
 
 
 def test_the_policy_is_bound_to_the_lab_namespace_only(tmp_path: Path) -> None:
-    """The binding the solution applies selects the lab's namespace by its name label;
-    the cluster checks prove a privileged pod is still admitted in default."""
+    """The binding selects the lab's namespace by its name label, from the starting file
+    on; the cluster checks prove a privileged pod is still admitted in default."""
     import yaml
 
     sc = lay_out(tmp_path)
@@ -174,10 +174,11 @@ def test_the_policy_is_bound_to_the_lab_namespace_only(tmp_path: Path) -> None:
     assert binding["spec"]["matchResources"]["namespaceSelector"] == {
         "matchLabels": {"kubernetes.io/metadata.name": NAMESPACE}
     }
-    # The starting binding only warns, and applies everywhere: the learner's to fix.
+    # The starting binding only warns (the learner's to fix), and is scoped from the
+    # start: a half-made policy applied on a shared cluster never reaches other namespaces.
     start = yaml.safe_load(templates(tmp_path).render(sc.environment.files["binding.yaml"]))
     assert start["spec"]["validationActions"] == ["Warn"]
-    assert "matchResources" not in start["spec"]
+    assert start["spec"]["matchResources"] == binding["spec"]["matchResources"]
 
 
 def test_the_lab_names_the_opa_it_pins_and_is_unavailable_without_it(

@@ -4,116 +4,38 @@ handshakes; ``down`` puts the API server's manifest back byte for byte, also whe
 learner's edit keeps the API server from starting.
 
 Skipped without the cluster of ``make cluster``; fails instead under
-LABTUI_REQUIRE_CLUSTER=1.
+LABTUI_REQUIRE_CLUSTER=1. The helpers are those of tests/k8s/test_audit_policy_writing.py.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from labtui.engine import node_target
 from tests.k8s.node_state import fingerprint, labtui
+from tests.k8s.test_audit_policy_writing import (
+    MARKER,
+    api_ready,
+    down,
+    left_as_found,
+    others,
+    wait_until_the_api_server_is_down,
+    wait_until_the_cluster_is_quiet,
+    write_manifest,
+)
 
 pytestmark = [pytest.mark.node_cluster, pytest.mark.timeout(1500)]
 
 SID = "apiserver-etcd-tls"
 BACKUP = Path("/etc/kubernetes/kube-apiserver.yaml.bak")
-MARKER = b"    - kube-apiserver\n"
-
-
-def wait_until_the_cluster_is_quiet(timeout: float = 900) -> None:
-    """Other labs on this cluster may hold the API server's manifest, and after their API
-    server restarts kube-controller-manager may be in crash-loop back-off: wait for both."""
-    deadline = time.monotonic() + timeout
-    while True:
-        holder = node_target.holder() or node_target.files_held().get(str(node_target.MANIFEST))
-        ready = holder is None and api_ready() and controller_manager_ready()
-        if ready:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"the cluster is not quiet after {timeout:g} s: "
-                f"{holder or 'no lab'} holds {node_target.MANIFEST}, "
-                f"kube-controller-manager ready: {controller_manager_ready()}"
-            )
-        time.sleep(10)
-
-
-def controller_manager_ready() -> bool:
-    res = subprocess.run(
-        [
-            "kubectl",
-            "--kubeconfig",
-            str(node_target.ADMIN_CONF),
-            "get",
-            "pods",
-            "-n",
-            "kube-system",
-            "-l",
-            "component=kube-controller-manager",
-            "-o",
-            "jsonpath={.items[*].status.containerStatuses[*].ready}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    return res.returncode == 0 and res.stdout.split() == ["true"]
-
-
-def api_ready() -> bool:
-    res = subprocess.run(
-        ["kubectl", "--kubeconfig", str(node_target.ADMIN_CONF), "get", "--raw", "/readyz"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    return res.returncode == 0 and res.stdout.strip() == "ok"
-
-
-def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """What differs between two fingerprints, one line per file or list."""
-    lines = []
-    for part in sorted(set(before) | set(after)):
-        a, b = before.get(part), after.get(part)
-        if a == b:
-            continue
-        if isinstance(a, dict) and isinstance(b, dict):
-            for key in sorted(set(a) | set(b)):
-                if a.get(key) != b.get(key):
-                    lines.append(f"{part}: {key}: {a.get(key)} -> {b.get(key)}")
-        else:
-            lines.append(f"{part}: {a} -> {b}")
-    return lines
-
-
-def down() -> subprocess.CompletedProcess[str]:
-    """``labtui down``, once more when the only failure was the lab's namespace still
-    terminating: after API server restarts the kubelet may hold kube-controller-manager
-    (which deletes namespaces) in crash-loop back-off for up to 5 minutes."""
-    res = labtui("down", SID)
-    if res.returncode != 0 and "is still terminating" in res.stdout + res.stderr:
-        res = labtui("down", SID)
-    return res
-
-
-def write_manifest(data: bytes) -> None:
-    """As an editor that saves by renaming would: the kubelet never reads half a file."""
-    tmp = node_target.KUBEADM_DIR / ".kube-apiserver.yaml.test"
-    tmp.write_bytes(data)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, node_target.MANIFEST)
 
 
 def test_solve_verify_and_down_leave_the_node_as_found() -> None:
-    wait_until_the_cluster_is_quiet()
-    before = fingerprint()
+    wait_until_the_cluster_is_quiet(SID)
+    before, foreign = fingerprint(), others(SID)
     original = node_target.MANIFEST.read_bytes()
     started = time.monotonic()
     res = labtui("solve", SID, "--verify")
@@ -125,14 +47,14 @@ def test_solve_verify_and_down_leave_the_node_as_found() -> None:
     assert api_ready()
     assert not (node_target.FILES_DIR / SID).exists()
     assert not BACKUP.exists()
-    assert differences(before, fingerprint()) == []
+    assert left_as_found(SID, before, foreign) == []
 
 
 def test_down_puts_back_a_manifest_that_keeps_the_api_server_down() -> None:
     """Half done: the learner's backup, and a cipher suite name the API server does not
     know, so it exits at every start. down still puts the manifest back."""
-    wait_until_the_cluster_is_quiet()
-    before = fingerprint()
+    wait_until_the_cluster_is_quiet(SID)
+    before, foreign = fingerprint(), others(SID)
     original = node_target.MANIFEST.read_bytes()
     up = labtui("up", SID)
     try:
@@ -146,18 +68,12 @@ def test_down_puts_back_a_manifest_that_keeps_the_api_server_down() -> None:
                 b"    - --tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,ECDHE-RSA-AES256\n",
             )
         )
-        # The kubelet stops the old API server and the new one exits at once.
-        deadline = time.monotonic() + 180
-        while api_ready():
-            assert time.monotonic() < deadline, "the API server still answers"
-            time.sleep(3)
-        time.sleep(20)
-        assert not api_ready()
+        wait_until_the_api_server_is_down()
     finally:
-        res = down()
+        res = down(SID)
     assert res.returncode == 0, res.stdout + res.stderr
     assert node_target.MANIFEST.read_bytes() == original
     assert api_ready()
     assert not (node_target.FILES_DIR / SID).exists()
     assert not BACKUP.exists()
-    assert differences(before, fingerprint()) == []
+    assert left_as_found(SID, before, foreign) == []

@@ -44,6 +44,9 @@ CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 # The kubelet notices a changed static pod file within its file check period (20 s by
 # default); the new API server then needs its own start-up time.
 RESTART_TIMEOUT = 240.0
+# After a node file goes back, how long the mirror pod showing the original manifest's
+# hash must hold when no restart is seen (the kubelet may never have run the edit).
+SETTLE = 15.0
 # What a lab notes at up to leave the cluster as it found it (in the lab directory).
 BEFORE_FILE = ".node-before.json"
 DECRYPT_FILE = ".labtui-decrypt.yaml"
@@ -368,11 +371,11 @@ class ApiServerSettings:
         )
 
 
-def _started_since(pod: dict[str, Any], since: float) -> bool:
-    """The pod's kube-apiserver container runs and was started after ``since``."""
+def _started_since(pod: dict[str, Any], since: float, container: str = "kube-apiserver") -> bool:
+    """The pod's ``container`` (kubeadm names it as the pod) runs, started after ``since``."""
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
         started = ((status.get("state") or {}).get("running") or {}).get("startedAt")
-        if status.get("name") == "kube-apiserver" and started:
+        if status.get("name") == container and started:
             return _timestamp(started) >= since
     return False
 
@@ -478,7 +481,7 @@ def _created_at(obj: dict[str, Any]) -> float:
 
 
 def leave_as_found(
-    kube: Any, lab_dir: Path, scenario_id: str, notify: Notify, wait: float = 180.0
+    kube: Any, lab_dir: Path, scenario_id: str, notify: Notify, wait: float = 360.0
 ) -> None:
     """Delete what the lab made: objects labelled with it, and unlabelled ones made since up.
 
@@ -539,7 +542,10 @@ def leave_as_found(
             if time.monotonic() > deadline:
                 raise LabError(
                     f"namespace {name} is still terminating after {wait:g} s",
-                    f"`kubectl get namespace {name} -o yaml` shows what holds it",
+                    f"`kubectl get namespace {name} -o yaml` shows what holds it; the "
+                    "namespace controller runs in kube-controller-manager, which restarts "
+                    "after every API server restart (`crictl ps -a --name "
+                    "kube-controller-manager`): run down again once it is back",
                 )
             time.sleep(1.0)
     path.unlink(missing_ok=True)
@@ -645,6 +651,10 @@ class NodeFiles:
                 write_atomic(self.copies / copy_name, path.read_bytes())
                 st = path.stat()
                 entry.update(copy=copy_name, mode=st.st_mode & 0o7777, uid=st.st_uid, gid=st.st_gid)
+                component = _static_pod(path)
+                if component:
+                    # What the kubelet calls the original manifest: down waits for it.
+                    entry["hash"] = self._hash(component)
             entries.append(entry)
         write_atomic(
             self.index,
@@ -660,7 +670,8 @@ class NodeFiles:
         if not self.index.exists():
             return False
         restarts: list[str] = []
-        manifests: list[tuple[str, str | None]] = []
+        manifests: list[tuple[str, str | None, str | None]] = []
+        since = time.time() - 2.0
         for entry in self._entries():
             if _same(entry, self.copies):
                 continue
@@ -670,14 +681,14 @@ class NodeFiles:
             self.notify(f"putting back {path}")
             _put_back(entry, self.copies)
             if component:
-                manifests.append((component, before))
+                manifests.append((component, before, entry.get("hash")))
             service = _service_of(path)
             if service and service not in restarts:
                 restarts.append(service)
         for service in restarts:
             restart_service(service, self.notify)
-        for component, before in manifests:
-            self.wait_component(component, before)
+        for component, before, original in manifests:
+            self.wait_component(component, before, original, since)
         import shutil
 
         shutil.rmtree(self.copies, ignore_errors=True)
@@ -703,12 +714,26 @@ class NodeFiles:
         return (pod.get("metadata", {}).get("annotations") or {}).get("kubernetes.io/config.hash")
 
     def wait_component(
-        self, component: str, before: str | None, timeout: float = RESTART_TIMEOUT
+        self,
+        component: str,
+        before: str | None,
+        original: str | None = None,
+        since: float | None = None,
+        timeout: float = RESTART_TIMEOUT,
     ) -> None:
-        """Until the static pod ``component`` runs its put-back manifest and is Ready."""
+        """Until the static pod ``component`` runs its put-back manifest and is Ready.
+
+        ``before`` is the mirror pod's hash when the file went back, ``original`` the
+        hash it had at up. The kubelet updates the mirror pod a moment after it acts, so
+        ``before`` may already be the original's (an edit it never ran, or had not yet
+        reported): then a container started since the put-back, or the original's hash
+        holding for a while, says the same.
+        """
         from labtui.drivers.kube import is_ready
 
         self.notify(f"waiting for {component} to run its original manifest")
+        since = time.time() - 2.0 if since is None else since
+        settle = time.monotonic() + SETTLE
         deadline = time.monotonic() + timeout
         last = "no answer yet"
         while time.monotonic() < deadline:
@@ -719,7 +744,12 @@ class NodeFiles:
                     now = (pod.get("metadata", {}).get("annotations") or {}).get(
                         "kubernetes.io/config.hash"
                     )
-                    if now != before and is_ready(pod):
+                    back = now != before or _started_since(pod, since, component)
+                    if original is not None and now == original:
+                        back = back or time.monotonic() > settle
+                    elif original is not None:
+                        back = False  # still the learner's manifest
+                    if back and is_ready(pod):
                         if component == "kube-apiserver":
                             self.kube.request("GET", "/readyz")
                         return

@@ -221,3 +221,30 @@ def test_a_lab_with_node_files_cannot_claim_to_fit_in_a_namespace() -> None:
     with pytest.raises(ValidationError) as err:
         ClusterSpec.model_validate({"node_files": files, "namespaced": True})
     assert "files on the control-plane node" in str(err.value)
+
+
+def test_down_does_not_wait_forever_when_the_kubelet_never_ran_the_edit(
+    node: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mirror pod still shows the original manifest's hash when the file goes back
+    (the kubelet had not acted on the edit, or not reported it): the hash holding is enough."""
+    import hashlib
+
+    monkeypatch.setattr(node_target, "SETTLE", 0.5)
+    manifest = node / "etc-kubernetes" / "manifests" / "kube-apiserver.yaml"
+    original = hashlib.sha256(manifest.read_bytes()).hexdigest()
+
+    class Stale(FakeKube):
+        def get(self, api_version: str, plural: str, name: str, namespace: str | None = None):  # type: ignore[no-untyped-def]
+            pod = super().get(api_version, plural, name, namespace)
+            if plural == "pods" and pod:
+                pod["metadata"]["annotations"]["kubernetes.io/config.hash"] = original
+            return pod
+
+    kube = Stale()
+    NodeFiles(kube, "lab-a", quiet).keep(paths(node)[:1])
+    manifest.write_text("edited\n")
+    started = time.monotonic()
+    assert NodeFiles(kube, "lab-a", quiet).restore()
+    assert time.monotonic() - started < 10
+    assert manifest.read_text() == KUBEADM_MANIFEST

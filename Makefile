@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-cluster test-client-floor lint typecheck base-image k8s-binaries lab-tools cluster cluster-down cluster-test bench clean-venv
+.PHONY: run test test-cluster test-client-floor lint typecheck base-image k8s-binaries lab-tools node-image cluster cluster-down cluster-test bench clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ k8s-binaries:
 # PATH); nothing is reinstalled while the pins are unchanged.
 lab-tools:
 	scripts/install-lab-tools.sh
+
+# The Debian node image of the host labs (debootstrap as root, else docker build FROM
+# debian:12); kept while its recipe is unchanged.
+node-image:
+	scripts/build-node-image.sh
 
 # A real single-node cluster on this machine (root): a second containerd beside Docker's,
 # the kubelet and kubeadm init from the binaries above, images made offline

@@ -9,7 +9,6 @@ LABTUI_REQUIRE_CLUSTER=1. The helpers are those of tests/k8s/test_audit_policy_w
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from tests.k8s.test_audit_policy_writing import (
     down,
     left_as_found,
     others,
+    solve_verify_on_the_node,
     wait_until_the_api_server_is_down,
     wait_until_the_cluster_is_quiet,
     write_manifest,
@@ -34,17 +34,7 @@ BACKUP = Path("/etc/kubernetes/kube-apiserver.yaml.bak")
 
 
 def test_solve_verify_and_down_leave_the_node_as_found() -> None:
-    wait_until_the_cluster_is_quiet(SID)
-    before, foreign = fingerprint(), others(SID)
-    original = node_target.MANIFEST.read_bytes()
-    started = time.monotonic()
-    res = labtui("solve", SID, "--verify")
-    seconds = time.monotonic() - started
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert f"{SID}: verified" in res.stdout
-    print(f"{SID}: solve --verify took {seconds:.0f} s")
-    assert node_target.MANIFEST.read_bytes() == original
-    assert api_ready()
+    before, foreign = solve_verify_on_the_node(SID)
     assert not (node_target.FILES_DIR / SID).exists()
     assert not BACKUP.exists()
     assert left_as_found(SID, before, foreign) == []

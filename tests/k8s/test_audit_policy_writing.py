@@ -186,18 +186,26 @@ def assert_nothing_of_the_lab_is_left() -> None:
     assert not Path("/etc/kubernetes/kube-apiserver.yaml.bak").exists()
 
 
-def test_solve_verify_and_down_leave_the_node_as_found() -> None:
-    wait_until_the_cluster_is_quiet(SID)
-    before, foreign = fingerprint(), others(SID)
+def solve_verify_on_the_node(sid: str) -> tuple[dict[str, Any], set[str]]:
+    """``solve --verify`` of a lab that edits the API server manifest: it exits 0 and the
+    manifest is back byte for byte with the API server ready. Returns the fingerprint
+    before and the labs of others then, for ``left_as_found``."""
+    wait_until_the_cluster_is_quiet(sid)
+    before, foreign = fingerprint(), others(sid)
     original = node_target.MANIFEST.read_bytes()
     started = time.monotonic()
-    res = labtui("solve", SID, "--verify")
+    res = labtui("solve", sid, "--verify")
     seconds = time.monotonic() - started
     assert res.returncode == 0, res.stdout + res.stderr
-    assert f"{SID}: verified" in res.stdout
-    print(f"{SID}: solve --verify took {seconds:.0f} s")
+    assert f"{sid}: verified" in res.stdout
+    print(f"{sid}: solve --verify took {seconds:.0f} s")
     assert node_target.MANIFEST.read_bytes() == original
     assert api_ready()
+    return before, foreign
+
+
+def test_solve_verify_and_down_leave_the_node_as_found() -> None:
+    before, foreign = solve_verify_on_the_node(SID)
     assert_nothing_of_the_lab_is_left()
     assert left_as_found(SID, before, foreign) == []
 

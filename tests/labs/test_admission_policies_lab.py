@@ -19,8 +19,9 @@ from labtui.checks.kinds import command_check
 from labtui.drivers.docker import DockerDriver
 from labtui.engine.session import Session
 from labtui.scenario.catalog import Catalog
-from labtui.scenario.model import CommandCheck, Scenario, Step
+from labtui.scenario.model import CommandCheck, Scenario
 from labtui.scenario.templates import TemplateContext
+from tests.labs.lab_scripts import shell_scripts
 
 LAB = "admission-policies"
 REPO = Path(__file__).resolve().parents[2]
@@ -74,27 +75,6 @@ def run_checks(sc: Scenario, task_id: str, lab_dir: Path) -> list[bool]:
         assert isinstance(check, CommandCheck)
         verdicts.append(command_check(check, ctx).passed)
     return verdicts
-
-
-def shell_scripts(sc: Scenario) -> list[tuple[str, str]]:
-    """Every ``sh -c`` script of the lab's checks, solutions and computed answers."""
-    found: list[tuple[str, str]] = []
-
-    def add(where: str, argv: list[str] | None) -> None:
-        if argv and argv[:2] == ["sh", "-c"]:
-            found.append((where, argv[2]))
-
-    for task in sc.tasks:
-        for i, check in enumerate(task.checks):
-            add(f"{task.id} check {i}", getattr(check, "command", None))
-        if task.solution is None:
-            continue
-        for i, step in enumerate(task.solution.run):
-            add(f"{task.id} step {i}", step.command if isinstance(step, Step) else step)
-        answer = task.solution.answer
-        if answer is not None and not isinstance(answer, str):
-            add(f"{task.id} answer", answer.command)
-    return found
 
 
 @needs_opa

@@ -23,9 +23,10 @@ from labtui.drivers.docker import DockerDriver
 from labtui.engine.clusters import ClusterChoice, context_unavailable
 from labtui.engine.requirements import Availability
 from labtui.scenario.catalog import Catalog
-from labtui.scenario.model import CommandCheck, Scenario, Step
+from labtui.scenario.model import CommandCheck, Scenario
 from labtui.scenario.templates import TemplateContext
 from tests.conftest import docker_problem
+from tests.labs.lab_scripts import shell_scripts
 
 LAB = "serviceaccount-tokens"
 NAMESPACE = "sa-tokens"
@@ -43,27 +44,6 @@ def templates(lab_dir: Path) -> TemplateContext:
     return TemplateContext(
         {"namespace": NAMESPACE, "lab_dir": str(lab_dir), "base_image": "labtui/base:local"}
     )
-
-
-def shell_scripts(sc: Scenario) -> list[tuple[str, str]]:
-    """Every ``sh -c`` script of the lab's checks, solutions and computed answers."""
-    found: list[tuple[str, str]] = []
-
-    def add(where: str, argv: list[str] | None) -> None:
-        if argv and argv[:2] == ["sh", "-c"]:
-            found.append((where, argv[2]))
-
-    for task in sc.tasks:
-        for i, check in enumerate(task.checks):
-            add(f"{task.id} check {i}", getattr(check, "command", None))
-        if task.solution is None:
-            continue
-        for i, step in enumerate(task.solution.run):
-            add(f"{task.id} step {i}", step.command if isinstance(step, Step) else step)
-        answer = task.solution.answer
-        if answer is not None and not isinstance(answer, str):
-            add(f"{task.id} answer", answer.command)
-    return found
 
 
 def test_every_shell_script_of_the_lab_parses(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def cluster_given(cluster: str | None, kube_context: str | None) -> str | None:
 def cluster_learner(cluster: str | None) -> str | None:
     """On a shared cluster's context, the learner the cluster says you are; else None."""
     from labtui.engine.clusters import chosen_cluster
-    from labtui.engine.identity import context_identity
+    from labtui.engine.identity import UNKNOWN_CONTEXT, context_identity
     from labtui.errors import LabError
 
     try:
@@ -60,7 +60,7 @@ def cluster_learner(cluster: str | None) -> str | None:
     identity, why = context_identity(context)
     if identity is not None:
         return identity.learner
-    if why and "not on PATH" not in why:
+    if why and "not on PATH" not in why and not why.startswith(UNKNOWN_CONTEXT):
         click.echo(
             f"warning: cannot tell who you are on context {context} ({why.splitlines()[0]}): "
             "learners sharing this OS account should each pass --learner NAME",

@@ -32,6 +32,9 @@ from labtui.state.files import write_atomic
 
 SA_PREFIX = "system:serviceaccount:"
 TIMEOUT = 20.0
+# How a reason starts when the context itself cannot be read: the command that uses
+# it says so, with what to do, so no warning is needed before.
+UNKNOWN_CONTEXT = "unknown context"
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ def context_identity(context: str) -> tuple[Identity | None, str]:
         timeout=TIMEOUT,
     )
     if not view.ok:
-        return None, (view.stderr or view.stdout).strip() or f"no context {context}"
+        said = (view.stderr or view.stdout).strip() or "kubectl cannot read it"
+        return None, f"{UNKNOWN_CONTEXT}: {said}"
     key = hashlib.sha256(view.stdout.encode()).hexdigest()
     cache = _read_cache()
     if key in cache:

@@ -88,7 +88,9 @@ def test_a_service_account_token_names_its_subject_and_a_short_learner() -> None
     assert found.learner == "class-3-bob"
 
 
-@pytest.mark.parametrize("user", [{"token": "not-a-jwt"}, {"username": "x", "password": "y"}, {}])
+@pytest.mark.parametrize(
+    "user", [{"token": "not-a-jwt"}, {"username": "ann", "password": "secret"}, {}]
+)
 def test_credentials_without_a_name_give_none(user: dict[str, str]) -> None:
     assert from_credentials(kubeconfig({"c": user})) is None
 
@@ -134,7 +136,22 @@ def test_each_context_is_its_own_learner_and_the_answer_is_kept(two_learners: Pa
 
 def test_an_unknown_context_says_why() -> None:
     found, why = identity.context_identity("no-such-context-here")
-    assert found is None and why
+    assert found is None and why.startswith(identity.UNKNOWN_CONTEXT)
+
+
+def test_a_context_whose_user_cannot_be_told_warns_once_on_stderr(
+    two_learners: Path,
+) -> None:
+    data = yaml.safe_load(two_learners.read_text())
+    data["users"][0]["user"] = {"username": "ann", "password": "secret"}
+    two_learners.write_text(yaml.safe_dump(data))
+    res = CliRunner().invoke(main, ["--context", "alice", "list", "--json"])
+    assert res.exit_code == 0
+    json.loads(res.stdout)  # stdout stays machine-readable
+    assert "cannot tell who you are on context alice" in res.stderr
+    assert "--learner NAME" in res.stderr
+    unknown = CliRunner().invoke(main, ["--context", "nope", "list", "--json"])
+    assert "cannot tell who you are" not in unknown.stderr
 
 
 def test_learners_keep_labs_records_shells_and_owner_ids_apart(

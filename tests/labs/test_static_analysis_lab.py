@@ -20,7 +20,7 @@ from tests.test_cli import labtui
 
 LAB = "manifest-static-analysis"
 REPO = Path(__file__).resolve().parents[2]
-INSTALL = REPO / "scripts" / "install-lab-tools.sh"
+LAB_TOOLS = REPO / "scripts" / "lab-tools"
 ANALYSERS = ("hadolint", "kube-score")
 
 needs_analysers = pytest.mark.skipif(
@@ -82,7 +82,7 @@ def test_missing_analysers_make_tasks_unavailable_and_the_lab_says_how_to_instal
     intro = session.scenario.introduction
     assert "scripts/install-lab-tools.sh" in intro
     assert "export PATH=$HOME/.cache/labtui/tools/bin:$PATH" in intro
-    script = INSTALL.read_text()
+    script = (LAB_TOOLS / "hadolint.sh").read_text() + (LAB_TOOLS / "kube-score.sh").read_text()
     pins = dict(re.findall(r"^(HADOLINT|KUBE_SCORE)_VERSION=(\S+)$", script, re.MULTILINE))
     assert set(pins) == {"HADOLINT", "KUBE_SCORE"}
     # the lab names the versions the script installs, in both install lines

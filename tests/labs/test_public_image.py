@@ -69,6 +69,10 @@ def test_the_stand_in_has_the_official_layout() -> None:
 def test_lab_verifies_on_the_public_default_layout(scenario_id: str) -> None:
     entry = Catalog().find(scenario_id)
     assert entry.scenario is not None
+    if scenario_id == "container-sandbox-gvisor":
+        from tests.labs.test_gvisor_lab import runsc_here
+
+        runsc_here()  # Docker with runsc registered, or a skip saying why
     report = verify(entry.scenario, entry.folder)
     problems = unproven(report)
     assert report.ok, problems or report.error

@@ -114,7 +114,8 @@ def row_content(row: CatalogRow, width: int) -> Content:
         (_fit(status, status_w), "dim" if dim else status_style),
     ]
     for reason in row.missing:
-        parts.append(("\n  " + _fit(reason, width - 3), "dim italic"))
+        # As wide as the row above it (indent included), so it never wraps.
+        parts.append(("\n  " + _fit(reason, width - 5), "dim italic"))
     return Content.assemble(*parts)
 
 
@@ -123,7 +124,7 @@ def broken_content(row: CatalogRow, width: int) -> Content:
         (_fit(f"{row.title} ({row.id})", width), "bold $error"),
     ]
     for problem in row.problems:
-        parts.append(("\n  " + _fit(problem, width - 3), "$error"))
+        parts.append(("\n  " + _fit(problem, width - 5), "$error"))
     return Content.assemble(*parts)
 
 
@@ -141,7 +142,12 @@ class CatalogList(OptionList):
             group = [r for r in shown if r.topic == topic and not r.broken]
             if not group:
                 continue
-            options.append(Option(Content.assemble((topic.upper(), "bold $accent")), disabled=True))
+            options.append(
+                Option(
+                    Content.assemble((topic.upper().replace("-", " "), "bold $accent")),
+                    disabled=True,
+                )
+            )
             options += [Option(row_content(r, width), id=r.id) for r in group]
         broken = [r for r in shown if r.broken]
         if broken:

@@ -81,6 +81,26 @@ class LabClaim:
     since: datetime | None
 
 
+def children_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Images ordered so that each comes before the images it was built FROM.
+
+    Docker refuses to remove an image that others were built from ("image has dependent
+    child images", even with force); a learner's image built FROM a lab image, in the
+    same second, must go first. Depth counts the ancestors among ``items``.
+    """
+    parent = {str(i["Id"]): str(i.get("ParentId") or "") for i in items}
+
+    def depth(image_id: str) -> int:
+        seen, n = set(), 0
+        while parent.get(image_id) in parent and image_id not in seen:
+            seen.add(image_id)
+            image_id = parent[image_id]
+            n += 1
+        return n
+
+    return sorted(items, key=lambda i: (-depth(str(i["Id"])), -int(i.get("Created") or 0)))
+
+
 def _selector(scenario_id: str | None, owner: str | None) -> list[str]:
     selector = [f"{LABEL}={scenario_id}" if scenario_id else LABEL]
     if owner:
@@ -338,6 +358,7 @@ class DockerDriver:
     ) -> list[LabImage]:
         with engine_errors("listing lab images"):
             items = self.client.api.images(filters={"label": _selector(scenario_id, owner)})
+        items = children_first(items)
         return [
             LabImage(
                 id=str(i["Id"]),

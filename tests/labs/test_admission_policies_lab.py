@@ -21,7 +21,7 @@ from labtui.engine.session import Session
 from labtui.scenario.catalog import Catalog
 from labtui.scenario.model import CommandCheck, Scenario
 from labtui.scenario.templates import TemplateContext
-from tests.labs.lab_scripts import shell_scripts
+from tests.labs.lab_scripts import built_in, offline_templates, shell_scripts
 
 LAB = "admission-policies"
 REPO = Path(__file__).resolve().parents[2]
@@ -36,15 +36,11 @@ needs_opa = pytest.mark.skipif(
 
 
 def scenario() -> Scenario:
-    entry = Catalog().find(LAB)
-    assert entry.scenario is not None, entry.problems
-    return entry.scenario
+    return built_in(LAB)
 
 
 def templates(lab_dir: Path) -> TemplateContext:
-    return TemplateContext(
-        {"namespace": NAMESPACE, "lab_dir": str(lab_dir), "base_image": "labtui/base:local"}
-    )
+    return offline_templates(NAMESPACE, lab_dir)
 
 
 def lay_out(lab_dir: Path) -> Scenario:

@@ -15,7 +15,6 @@ govulncheck finds in the two releases what the lab says it finds.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -32,6 +31,7 @@ from labtui.drivers.docker import LABEL
 from labtui.engine.session import Session
 from labtui.scenario.catalog import Catalog
 from tests.conftest import SCENARIOS
+from tests.labs.lab_scripts import load_pack_module
 from tests.labs.test_container_labs import leftovers
 from tests.test_cli import labtui
 
@@ -51,18 +51,7 @@ needs_tools = pytest.mark.skipif(
 
 
 def load_helper() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "labtui_lab_check_image", FOLDER / "check_image.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # keep the pack clean
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = writes
-    return module
+    return load_pack_module("labtui_lab_check_image", FOLDER / "check_image.py")
 
 
 helper = load_helper()

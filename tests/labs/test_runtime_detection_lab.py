@@ -13,7 +13,6 @@ strace's line forms.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import select
 import shutil
@@ -32,6 +31,7 @@ from labtui.engine.verify import verify
 from labtui.scenario.catalog import Catalog
 from tests.conftest import SCENARIOS, skip_if_names_held
 from tests.labs import unproven
+from tests.labs.lab_scripts import load_pack_module
 from tests.labs.test_container_labs import leftovers
 
 LAB = "runtime-detection"
@@ -52,16 +52,7 @@ def lab() -> Session:
 
 
 def load_detect() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("labtui_lab_detect", FOLDER / "detect.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while defining
-    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # keep the pack clean
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = writes
-    return module
+    return load_pack_module("labtui_lab_detect", FOLDER / "detect.py")
 
 
 detect = load_detect()

@@ -22,11 +22,10 @@ from labtui.checks.kinds import command_check
 from labtui.drivers.docker import DockerDriver
 from labtui.engine.clusters import ClusterChoice, context_unavailable
 from labtui.engine.requirements import Availability
-from labtui.scenario.catalog import Catalog
 from labtui.scenario.model import CommandCheck, Scenario
 from labtui.scenario.templates import TemplateContext
 from tests.conftest import docker_problem
-from tests.labs.lab_scripts import shell_scripts
+from tests.labs.lab_scripts import built_in, offline_templates, shell_scripts
 
 LAB = "serviceaccount-tokens"
 NAMESPACE = "sa-tokens"
@@ -35,15 +34,11 @@ OFFICIAL_LIKE = os.environ.get("LABTUI_OFFICIAL_LIKE_IMAGE", "labtui/busybox-off
 
 
 def scenario() -> Scenario:
-    entry = Catalog().find(LAB)
-    assert entry.scenario is not None, entry.problems
-    return entry.scenario
+    return built_in(LAB)
 
 
 def templates(lab_dir: Path) -> TemplateContext:
-    return TemplateContext(
-        {"namespace": NAMESPACE, "lab_dir": str(lab_dir), "base_image": "labtui/base:local"}
-    )
+    return offline_templates(NAMESPACE, lab_dir)
 
 
 def test_every_shell_script_of_the_lab_parses(tmp_path: Path) -> None:

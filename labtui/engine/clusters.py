@@ -207,6 +207,11 @@ def _check_scope(objects: list[dict[str, Any]], namespace: str, source: str) -> 
             )
 
 
+def _made_for(namespace: dict[str, Any] | None) -> str | None:
+    """The user a lab namespace on a shared cluster was made for, if it says."""
+    return ((namespace or {}).get("metadata", {}).get("annotations") or {}).get(IDENTITY_ANNOTATION)
+
+
 def _made_for_someone_else(kube: Any, target: ClusterTarget) -> str | None:
     """Your user name on the shared cluster; refuses a lab namespace made for another user.
 
@@ -220,7 +225,7 @@ def _made_for_someone_else(kube: Any, target: ClusterTarget) -> str | None:
         ns = kube.get("v1", "namespaces", target.namespace)
     except LabError:
         ns = None  # not allowed to read it: creating it will say so
-    made_for = ((ns or {}).get("metadata", {}).get("annotations") or {}).get(IDENTITY_ANNOTATION)
+    made_for = _made_for(ns)
     if made_for and made_for != me.username:
         raise EnvironmentUnavailable(
             f"namespace {target.namespace} was made for {made_for}, and you are {me.username}",
@@ -342,9 +347,7 @@ def tear_down(scenario: Scenario, target: ClusterTarget, lab_dir: Path, notify: 
         namespace = target.namespace
         kube = _client(target.kubeconfig)
         ns = kube.get("v1", "namespaces", namespace)
-        made_for = ((ns or {}).get("metadata", {}).get("annotations") or {}).get(
-            IDENTITY_ANNOTATION
-        )
+        made_for = _made_for(ns)
         me = identity.context_identity(target.context)[0]
         if made_for and me and made_for != me.username:
             notify(f"left namespace {namespace}: it was made for {made_for}")

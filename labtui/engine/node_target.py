@@ -331,9 +331,7 @@ class ApiServerSettings:
             pod = self.kube.get("v1", "pods", f"kube-apiserver-{node}", "kube-system")
         except LabError:
             return None
-        if not pod:
-            return None
-        return (pod.get("metadata", {}).get("annotations") or {}).get("kubernetes.io/config.hash")
+        return config_hash(pod)
 
     def wait_restarted(
         self, node: str, before: str | None, timeout: float = RESTART_TIMEOUT
@@ -349,9 +347,7 @@ class ApiServerSettings:
             try:
                 pod = self.kube.get("v1", "pods", f"kube-apiserver-{node}", "kube-system")
                 if pod:
-                    now = (pod.get("metadata", {}).get("annotations") or {}).get(
-                        "kubernetes.io/config.hash"
-                    )
+                    now = config_hash(pod)
                     if now != before and (is_ready(pod) or _started_since(pod, since)):
                         # The new container runs (the old one held the port until it was
                         # gone) and says it is ready: no need to wait for the pod's probes.
@@ -369,6 +365,13 @@ class ApiServerSettings:
             f"the original manifest is kept in {BACKUP_MANIFEST} and `labtui down "
             f"{self.scenario_id}` puts it back",
         )
+
+
+def config_hash(pod: dict[str, Any] | None) -> str | None:
+    """The kubelet's hash of the manifest a static pod's mirror pod runs."""
+    if not pod:
+        return None
+    return (pod.get("metadata", {}).get("annotations") or {}).get("kubernetes.io/config.hash")
 
 
 def _started_since(pod: dict[str, Any], since: float, container: str = "kube-apiserver") -> bool:
@@ -709,9 +712,7 @@ class NodeFiles:
             pod = self.kube.get("v1", "pods", f"{component}-{node}", "kube-system")
         except Exception:  # the API server may be down: the learner's manifest broke it
             return None
-        if not pod:
-            return None
-        return (pod.get("metadata", {}).get("annotations") or {}).get("kubernetes.io/config.hash")
+        return config_hash(pod)
 
     def wait_component(
         self,
@@ -741,9 +742,7 @@ class NodeFiles:
                 node = control_plane_name(self.kube)
                 pod = self.kube.get("v1", "pods", f"{component}-{node}", "kube-system")
                 if pod:
-                    now = (pod.get("metadata", {}).get("annotations") or {}).get(
-                        "kubernetes.io/config.hash"
-                    )
+                    now = config_hash(pod)
                     back = now != before or _started_since(pod, since, component)
                     if original is not None and now == original:
                         back = back or time.monotonic() > settle

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from labtui.drivers import shell
 from labtui.drivers.docker import DockerDriver
+from labtui.engine import gvisor
 from labtui.engine.clusters import ClusterChoice
 from labtui.errors import LabError
 from labtui.names import PKI_NODE_ENV
@@ -147,8 +148,6 @@ def _kernel_feature_missing(need: str) -> str | None:
 
 
 KERNEL_FEATURES = ("apparmor",)
-# Probes of the gVisor labs (labtui.engine.gvisor): runsc, Docker's runtime, containerd's config.
-GVISOR_NEEDS = ("gvisor", "docker-runsc", "gvisor-shim", "containerd-config")
 
 
 # A task's ``requires`` entry for the kubeadm control-plane node (``--cluster node``).
@@ -209,9 +208,7 @@ def task_missing(
             if why:
                 reasons.append(why)
             continue
-        if need in GVISOR_NEEDS:
-            from labtui.engine import gvisor
-
+        if need in gvisor.NEEDS:
             why = gvisor.missing(need, node)
             if why:
                 how = (install or {}).get(need)

@@ -158,7 +158,7 @@ class CatalogScreen(LabAppScreen):
             self.lab_app.show_error(
                 worker.error,
                 "checking what this machine can run"
-                if worker.name == "probe"
+                if worker.name in ("probe", "missing")
                 else "loading the catalog",
             )
             return
@@ -174,7 +174,11 @@ class CatalogScreen(LabAppScreen):
         elif worker.name == "probe":
             self.availability = worker.result
             self.lab_app.availability = worker.result
-            self._apply_availability()
+            self.find_missing()
+        elif worker.name == "missing":
+            missing = cast("dict[str, list[str]]", worker.result)
+            for row in self.rows:
+                row.missing = missing.get(row.id, [])
             self.refresh_list()
 
     def _show_rows(self, rows: list[CatalogRow]) -> None:
@@ -184,8 +188,8 @@ class CatalogScreen(LabAppScreen):
         catalog.display = True
         if not isinstance(self.focused, Input) or not self.focused.value:
             catalog.focus()
-        self._apply_availability()
         self.refresh_list()
+        self.find_missing()
         self.call_after_refresh(self._first_paint)
 
     def _first_paint(self) -> None:
@@ -198,13 +202,19 @@ class CatalogScreen(LabAppScreen):
                 self.load()
             self.probe()
 
-    def _apply_availability(self) -> None:
-        if self.availability is None:
-            return
+    @work(thread=True, exclusive=True, exit_on_error=False, group="missing", name="missing")
+    def find_missing(self) -> dict[str, list[str]]:
+        """What each lab lacks here: probes of their own (an image on the engine, a
+        sandbox that must start) may take seconds, so never on the UI thread."""
+        availability = self.availability
+        if availability is None:
+            return {}
         scenarios = {e.id: e.scenario for e in self.lab_app.loaded_entries if e.scenario}
-        for row in self.rows:
-            sc = scenarios.get(row.id)
-            row.missing = self.availability.missing(sc) if sc and not row.broken else []
+        return {
+            row.id: availability.missing(sc)
+            for row in list(self.rows)
+            if not row.broken and (sc := scenarios.get(row.id)) is not None
+        }
 
     def on_resize(self) -> None:
         if self.rows:
